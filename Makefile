@@ -1,0 +1,37 @@
+# Each target is one command on a fresh Debian 12: it installs what it needs first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: all deps venv test lint bench demo clean
+
+all: test
+
+deps:
+	@tools/install-deps
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,holidays]'
+	@touch $(STAMP)
+
+venv: deps $(STAMP)
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check plugins bridge tests bench
+	$(VENV)/bin/ruff format --check plugins bridge tests bench
+	$(VENV)/bin/mypy
+
+bench: venv
+	$(PY) bench/run_all.py
+
+demo: venv
+	@echo "make demo: the end-to-end demo (Icinga 2 -> tickets) is not there yet; see the README."; exit 1
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
