@@ -1,0 +1,609 @@
+"""The ``vigie`` command: parse, call the core and the store, print. Nothing more.
+
+Exit codes: 0 done, 1 refused by a contract rule (the message names it), 2 bad input or
+configuration (the message says what and where), 3 an internal error (a bug: report it).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+
+import click
+
+from bridge.config import Config, ConfigError, Customer, config_path, load_config
+from bridge.notification import BadNotification, Event, parse_event
+from bridge.store import (
+    Invalid,
+    NewTicket,
+    NotFound,
+    Outcome,
+    Refused,
+    Store,
+    StoreError,
+    StoreUnavailable,
+)
+from bridge.tickets import Ticket, approval_json, history_json, ticket_json, work_json
+from bridge.times import TimeFormatError, parse_time, to_display
+
+EXIT_REFUSED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+EXIT_TEMPFAIL = 75  # sysexits' EX_TEMPFAIL: nothing stored, try again (notify only)
+
+
+class Failure(click.ClickException):
+    """One line on stderr and a chosen exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"vigie: {self.format_message()}", err=True)
+
+
+def bad_input(message: str) -> NoReturn:
+    raise Failure(message, EXIT_BAD_INPUT)
+
+
+def refused(message: str) -> NoReturn:
+    raise Failure(message, EXIT_REFUSED)
+
+
+@dataclass
+class App:
+    """What every command needs: the configuration (loaded once, on first use) and now."""
+
+    config_option: str | None
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    _config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            path = config_path(self.config_option)
+            try:
+                self._config = load_config(path)
+            except ConfigError as error:
+                first = error.problems[0] if error.problems else str(error)
+                more = (
+                    f" (and {len(error.problems) - 1} more: run vigie check-config)"
+                    if len(error.problems) > 1
+                    else ""
+                )
+                bad_input(f"configuration {path}: {first}{more}")
+        return self._config
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        try:
+            with Store(self.config.store_path) as store:
+                yield store
+        except StoreUnavailable as error:
+            bad_input(str(error))
+        except (NotFound, Invalid) as error:
+            bad_input(str(error))
+        except Refused as error:
+            refused(str(error))
+
+    def time(self, option: str, value: str | None) -> datetime:
+        if value is None:
+            return self.now
+        try:
+            return parse_time(value, self.config.timezone)
+        except TimeFormatError as error:
+            bad_input(f"{option}: {error}")
+
+    def show_time(self, moment: datetime | None) -> str:
+        return to_display(moment, self.config.timezone) or "-"
+
+
+pass_app = click.make_pass_decorator(App)
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="How to print records.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_option",
+    envvar="VIGIE_CONFIG",
+    metavar="FILE",
+    help="vigie.yaml [env VIGIE_CONFIG; default /etc/vigie/vigie.yaml]",
+)
+@click.version_option(package_name="vigie", prog_name="vigie")
+@click.pass_context
+def cli(ctx: click.Context, config_option: str | None) -> None:
+    """Vigie: Icinga 2 notifications become helpdesk tickets with SLA deadlines and bills."""
+    ctx.obj = App(config_option)
+
+
+# -- notify ---------------------------------------------------------------------------------
+
+
+def _notify_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Any]:
+    envvar = "VIGIE_" + name.upper().replace("-", "_")
+    return click.option(f"--{name}", envvar=envvar, help=f"{help_text} [env {envvar}]")
+
+
+@cli.command()
+@_notify_option("type", "PROBLEM, RECOVERY, ACKNOWLEDGEMENT, CUSTOM, FLAPPING*, DOWNTIME*")
+@_notify_option("host", "Icinga host name (the server)")
+@_notify_option("service", "Icinga service name; absent for a host notification")
+@_notify_option("state", "the state: OK/WARNING/CRITICAL/UNKNOWN or UP/DOWN/UNREACHABLE")
+@_notify_option("output", "the plugin output")
+@_notify_option("since", "Unix time of the hard state change: the reference time (R2)")
+@_notify_option("author", "who acknowledged, scheduled the downtime or sent the custom note")
+@_notify_option("comment", "the acknowledgement, downtime or custom comment")
+@_notify_option("customer", "the host's customer (host.vars.customer), for hosts no contract names")
+@_notify_option("notification-number", "Icinga's notification number, to tell re-notifications")
+@pass_app
+def notify(app: App, /, **options: str | None) -> None:
+    """Record one Icinga notification; exit 0 once it is durably stored."""
+    try:
+        event = parse_event(
+            type=options["type"],
+            host=options["host"],
+            service=options["service"],
+            state=options["state"],
+            output=options["output"],
+            since=options["since"],
+            author=options["author"],
+            comment=options["comment"],
+            customer=options["customer"],
+            notification_number=options["notification_number"],
+            received_at=app.now,
+        )
+    except BadNotification as error:
+        bad_input(str(error))
+    config = app.config
+    from bridge import spool
+
+    spooled = spool.spool_path(config.store_path)
+    try:
+        with Store(config.store_path) as store:
+            if spool.pending(spooled):
+                replayed = spool.replay(spooled, lambda e: record(store, config, e, app.now))
+                click.echo(f"replayed {replayed} spooled notification(s) from {spooled}")
+            outcome = record(store, config, event, app.now)
+    except Exception as error:  # whatever failed, the event must not be lost: spool it
+        try:
+            spool.append(spooled, event)
+        except spool.SpoolError as spool_error:
+            raise Failure(f"{error}; and {spool_error}: NOTHING RECORDED", EXIT_TEMPFAIL) from None
+        reason = str(error) if isinstance(error, StoreUnavailable) else repr(error)
+        click.echo(
+            f"spooled {event.type} for {event.key} in {spooled} ({reason}); "
+            "it is recorded on the next run that can write the store"
+        )
+        return
+    click.echo(describe(outcome, event, app))
+
+
+def record(store: Store, config: Config, event: Event, now: datetime) -> Outcome:
+    """Record one event with what the configuration says about its host."""
+    return store.record_event(
+        event,
+        new_ticket=lambda e: incident_ticket(config, e),
+        closes_on_recovery=lambda customer: (
+            customer is not None
+            and customer in config.customers
+            and config.customers[customer].close_on_recovery
+        ),
+        reopen_within=config.reopen_within,
+        now=now,
+    )
+
+
+def incident_ticket(config: Config, event: Event) -> NewTicket:
+    """The ticket an incident opens: contract, level and deadline from the configuration."""
+    from bridge.sla import BusinessCalendar, take_over_deadline
+
+    customer_id, level, assignee = event.customer_hint, None, None
+    found = config.find_server(event.host)
+    if found is not None:
+        customer, server = found
+        customer_id, assignee = customer.id, customer.account_manager
+        if server.covers(event.since.astimezone(config.timezone).date()):
+            level = server.level
+    elif event.customer_hint is not None and event.customer_hint in config.customers:
+        assignee = config.customers[event.customer_hint].account_manager
+    deadline = None
+    if level is not None:
+        calendar = BusinessCalendar.from_config(config)
+        deadline = take_over_deadline(event.since, config.levels[level], calendar)
+    first_line = event.output.split("\n", 1)[0][:200]
+    subject = f"{event.key} is {event.state}" + (f": {first_line}" if first_line else "")
+    return NewTicket(
+        kind="incident",
+        key=event.key,
+        customer=customer_id,
+        server=event.host,
+        service=event.service,
+        level=level,
+        subject=subject,
+        reference_at=event.since,
+        deadline_at=deadline,
+        assignee=assignee,
+    )
+
+
+def describe(outcome: Outcome, event: Event, app: App) -> str:
+    """The one line ``vigie notify`` prints."""
+    where = f"ticket {outcome.ticket_id}" if outcome.ticket_id else "no ticket"
+    if outcome.duplicate:
+        return f"{event.type} for {event.key} already recorded ({where}): nothing changed"
+    if outcome.entry == "opened":
+        with app.store() as store:
+            ticket = store.get(outcome.ticket_id or 0)
+        contract = (
+            f"level {ticket.level}, deadline {app.show_time(ticket.deadline_at)}"
+            if ticket.level
+            else "out of contract (R9)"
+        )
+        return (
+            f"opened ticket {ticket.id} for {event.key} "
+            f"({ticket.customer or 'unknown customer'}, {contract})"
+        )
+    extra = " (taken over)" if outcome.took else ""
+    extra += " (closed on recovery)" if outcome.closed else ""
+    return f"{event.type} for {event.key}: {outcome.entry.replace('_', ' ')} on {where}{extra}"
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def _breached(app: App, ticket: Ticket) -> bool:
+    from bridge.sla import is_breached
+
+    return is_breached(
+        deadline_at=ticket.deadline_at,
+        taken_at=ticket.taken_at,
+        closed_at=ticket.closed_at,
+        recovered_at=ticket.recovered_at,
+        now=app.now,
+    )
+
+
+def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    widths = [
+        max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)
+    ]
+    lines = [
+        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in [headers, *rows]
+    ]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@cli.command()
+@click.option("--open", "open_only", is_flag=True, help="Only tickets not closed.")
+@click.option("--customer", help="Only this customer's tickets.")
+@click.option("--server", help="Only this server's tickets.")
+@FORMAT
+@pass_app
+def tickets(app: App, open_only: bool, customer: str | None, server: str | None, fmt: str) -> None:
+    """List tickets."""
+    with app.store() as store:
+        found = store.tickets(open_only=open_only, customer=customer, server=server)
+    if fmt == "json":
+        _json([ticket_json(t, _breached(app, t), app.config.timezone) for t in found])
+        return
+    rows = [
+        (
+            str(t.id),
+            t.status,
+            t.customer or "-",
+            t.key or t.server or "-",
+            t.level or "-",
+            app.show_time(t.reference_at),
+            app.show_time(t.deadline_at),
+            "BREACHED" if _breached(app, t) else "",
+            t.subject[:60],
+        )
+        for t in found
+    ]
+    headers = (
+        "ID",
+        "STATUS",
+        "CUSTOMER",
+        "WHAT",
+        "LEVEL",
+        "REFERENCE",
+        "DEADLINE",
+        "SLA",
+        "SUBJECT",
+    )
+    click.echo(_table(rows, headers) if rows else "no tickets")
+
+
+@cli.command()
+@click.argument("ticket_id", type=int)
+@FORMAT
+@pass_app
+def show(app: App, ticket_id: int, fmt: str) -> None:
+    """One ticket with its whole history (R15)."""
+    tz = app.config.timezone
+    with app.store() as store:
+        ticket = store.get(ticket_id)
+        history, work, approvals = (
+            store.history(ticket_id),
+            store.work(ticket_id),
+            store.approvals(ticket_id),
+        )
+    breached = _breached(app, ticket)
+    if fmt == "json":
+        data = ticket_json(ticket, breached, tz)
+        data["history"] = [history_json(entry, tz) for entry in history]
+        data["work"] = [work_json(item, tz) for item in work]
+        data["approvals"] = [approval_json(item, tz) for item in approvals]
+        _json(data)
+        return
+    fields = ticket_json(ticket, breached, tz)
+    width = max(len(name) for name in fields)
+    for name, value in fields.items():
+        if value is not None and value != "":
+            click.echo(f"{name.ljust(width)}  {value}")
+    click.echo("\nhistory:")
+    for entry in history:
+        detail = " ".join(
+            part
+            for part in (
+                entry.state,
+                entry.actor and f"by {entry.actor}",
+                entry.comment and f"«{entry.comment}»",
+                entry.output and f"— {entry.output.splitlines()[0][:100]}",
+            )
+            if part
+        )
+        click.echo(f"  {app.show_time(entry.at)}  {entry.type:<20} {detail}".rstrip())
+    if work:
+        click.echo("\nwork:")
+        for item in work:
+            note = f"  {item.note}" if item.note else ""
+            click.echo(
+                f"  {app.show_time(item.at)}  {item.minutes:>4} min  {item.by:<12} "
+                f"{item.category}{note}"
+            )
+    if approvals:
+        click.echo("\napprovals:")
+        for approval in approvals:
+            click.echo(f"  {app.show_time(approval.at)}  by {approval.by}")
+
+
+# -- staff ----------------------------------------------------------------------------------
+
+
+def _customer(app: App, customer_id: str) -> Customer:
+    customer = app.config.customers.get(customer_id)
+    if customer is None:
+        known = ", ".join(sorted(app.config.customers)) or "none"
+        bad_input(f"--customer: unknown customer {customer_id!r} (known: {known})")
+    return customer
+
+
+@cli.command("open")
+@click.option("--customer", "customer_id", required=True, help="The customer's id in vigie.yaml.")
+@click.option("--server", help="The server the request is about (its Icinga host name).")
+@click.option("--subject", required=True, help="What the customer asks.")
+@click.option("--at", help="When the request was received (R2) [default: now].")
+@click.option("--express", is_flag=True, help="Express handling asked, flat fee (R10).")
+@click.option("--by", help="Who records the request.")
+@FORMAT
+@pass_app
+def open_request(
+    app: App,
+    customer_id: str,
+    server: str | None,
+    subject: str,
+    at: str | None,
+    express: bool,
+    by: str | None,
+    fmt: str,
+) -> None:
+    """Open a ticket for a customer's request."""
+    from bridge.sla import BusinessCalendar, take_over_deadline
+
+    config = app.config
+    customer = _customer(app, customer_id)
+    if not subject.strip():
+        bad_input("--subject: empty")
+    received = app.time("--at", at)
+    day = received.astimezone(config.timezone).date()
+    if server is not None and server not in customer.servers:
+        known = ", ".join(sorted(customer.servers)) or "none"
+        bad_input(f"--server: {server!r} is not a server of {customer_id} (known: {known})")
+    covered = [s for s in customer.servers.values() if s.covers(day)]
+    if server is not None:
+        covered = [s for s in covered if s.name == server]
+    # A request naming no server is handled at the customer's best level (as R5 refunds it).
+    level = max(covered, key=lambda s: config.levels[s.level].fee).level if covered else None
+    deadline = (
+        take_over_deadline(received, config.levels[level], BusinessCalendar.from_config(config))
+        if level
+        else None
+    )
+    new = NewTicket(
+        kind="request",
+        key=None,
+        customer=customer.id,
+        server=server,
+        service=None,
+        level=level,
+        subject=subject.strip(),
+        reference_at=received,
+        deadline_at=deadline,
+        express=express,
+        assignee=customer.account_manager,
+    )
+    with app.store() as store:
+        ticket = store.open_ticket(new, by, app.now)
+    _print_ticket(app, ticket, fmt, "opened")
+
+
+def _print_ticket(app: App, ticket: Ticket, fmt: str, verb: str) -> None:
+    if fmt == "json":
+        _json(ticket_json(ticket, _breached(app, ticket), app.config.timezone))
+        return
+    contract = (
+        f"level {ticket.level}, deadline {app.show_time(ticket.deadline_at)}"
+        if ticket.level
+        else "out of contract (R9)"
+    )
+    click.echo(f"{verb} ticket {ticket.id} ({ticket.customer or 'unknown customer'}, {contract})")
+
+
+def _name(option: str, value: str) -> str:
+    text = value.strip()
+    if not text or any(ord(c) < 32 for c in text):
+        bad_input(f"{option}: give a name")
+    return text
+
+
+@cli.command()
+@click.argument("ticket_id", type=int)
+@click.option("--by", required=True, help="Who takes the ticket over.")
+@click.option("--at", help="When [default: now].")
+@FORMAT
+@pass_app
+def take(app: App, ticket_id: int, by: str, at: str | None, fmt: str) -> None:
+    """Take a ticket over: stops its SLA clock (R4) and acknowledges it in Icinga."""
+    by = _name("--by", by)
+    when = app.time("--at", at)
+    with app.store() as store:
+        ticket = store.take(ticket_id, by, when, app.now)
+        acknowledged = _acknowledge_in_icinga(app, store, ticket)
+    _print_ticket(app, ticket, fmt, "took over")
+    if acknowledged is not None and fmt != "json":
+        click.echo(acknowledged)
+
+
+def _acknowledge_in_icinga(app: App, store: Store, ticket: Ticket) -> str | None:
+    """Acknowledge the ticket's problem in Icinga; a failure is noted and retried later."""
+    api = app.config.icinga
+    if api is None or ticket.kind != "incident" or ticket.server is None:
+        return None
+    from bridge.icinga_api import IcingaApiError, acknowledge_problem
+
+    comment = f"Vigie ticket #{ticket.id} taken over by {ticket.taken_by}"
+    try:
+        acknowledge_problem(api, ticket.server, ticket.service, ticket.taken_by or "vigie", comment)
+    except IcingaApiError as error:
+        store.note(ticket.id, "icinga_ack_failed", app.now, app.now, comment=str(error))
+        return f"Icinga not acknowledged ({error}); retried by `vigie sync-icinga`"
+    store.note(ticket.id, "icinga_acknowledged", app.now, app.now, comment=comment)
+    return "acknowledged in Icinga"
+
+
+@cli.command("sync-icinga")
+@pass_app
+def sync_icinga(app: App) -> None:
+    """Retry the Icinga acknowledgements that failed (run it from cron)."""
+    retried = 0
+    with app.store() as store:
+        for ticket in store.tickets(open_only=True):
+            last = store.last_entry(ticket.id, ("icinga_ack_failed", "icinga_acknowledged"))
+            if last is not None and last.type == "icinga_ack_failed":
+                click.echo(f"ticket {ticket.id}: {_acknowledge_in_icinga(app, store, ticket)}")
+                retried += 1
+    click.echo(f"{retried} acknowledgement(s) retried")
+
+
+@cli.command()
+@click.argument("ticket_id", type=int)
+@click.option("--debrief", help="What happened and what was done (required for incidents, R15).")
+@click.option("--at", help="When [default: now].")
+@FORMAT
+@pass_app
+def close(app: App, ticket_id: int, debrief: str | None, at: str | None, fmt: str) -> None:
+    """Close a ticket, with its debrief."""
+    when = app.time("--at", at)
+    with app.store() as store:
+        ticket = store.close_ticket(ticket_id, debrief, when, app.now)
+    _print_ticket(app, ticket, fmt, "closed")
+
+
+@cli.command()
+@click.option("--level", required=True, help="The service level (A, B, C...).")
+@click.option("--at", required=True, help="The reference time (R2); without offset, local time.")
+@FORMAT
+@pass_app
+def deadline(app: App, level: str, at: str, fmt: str) -> None:
+    """The take-over deadline of a reference time at a level (R3)."""
+    from bridge.sla import BusinessCalendar, take_over_deadline
+
+    config = app.config
+    if level not in config.levels:
+        bad_input(f"--level: unknown level {level!r} (known: {', '.join(sorted(config.levels))})")
+    reference = app.time("--at", at)
+    calendar = BusinessCalendar.from_config(config)
+    due = take_over_deadline(reference, config.levels[level], calendar)
+    data = {
+        "level": level,
+        "reference_at": app.show_time(reference),
+        "business_hours": calendar.is_business_time(reference),
+        "deadline_at": app.show_time(due),
+        "within_seconds": int((due - reference).total_seconds()),
+    }
+    if fmt == "json":
+        _json(data)
+    else:
+        inside = "inside" if data["business_hours"] else "outside"
+        click.echo(
+            f"level {level}, reference {data['reference_at']} ({inside} business hours): "
+            f"take over by {data['deadline_at']}"
+        )
+
+
+@cli.command("check-config")
+@pass_app
+def check_config(app: App) -> None:
+    """Validate the configuration: exit 0, or 2 with every problem listed."""
+    path = config_path(app.config_option)
+    try:
+        config = load_config(path, check_holidays=True)
+    except ConfigError as error:
+        for problem in error.problems:
+            click.echo(f"{path}: {problem}", err=True)
+        raise Failure(f"{len(error.problems)} problem(s) in {path}", EXIT_BAD_INPUT) from None
+    servers = sum(len(c.servers) for c in config.customers.values())
+    click.echo(
+        f"{path}: OK ({len(config.customers)} customers, {servers} servers, "
+        f"levels {', '.join(sorted(config.levels))})"
+    )
+
+
+def main() -> None:
+    """Console entry point: no traceback ever reaches the user."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.Abort:
+        click.echo("vigie: aborted", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except StoreError as error:
+        click.echo(f"vigie: {error}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except Exception as error:  # a bug: one line, never a traceback
+        click.echo(f"vigie: internal error: {type(error).__name__}: {error}", err=True)
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,117 @@
+"""How one notification changes the tickets: a pure decision, applied by the store.
+
+Domain model: an incident runs from a HARD non-OK state to its recovery and has one ticket,
+keyed ``host!service`` (or ``host``). Re-notifications and state changes go into that
+ticket's history without moving its deadline (R4); a problem soon after a recovery reopens
+the ticket rather than flooding the helpdesk; a late replay of an old problem is only noted;
+a service failing on a host that is down joins the host's ticket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from bridge.notification import Event
+
+Action = Literal["open", "append", "reopen", "detached"]
+
+
+@dataclass(frozen=True)
+class TicketState:
+    """What the decision needs to know of an existing ticket."""
+
+    id: int
+    key: str | None
+    status: str
+    taken_at: datetime | None
+    recovered_at: datetime | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with an event: which ticket, what history entry, which state changes."""
+
+    action: Action
+    ticket_id: int | None
+    entry: str
+    take: bool = False
+    recover: bool = False
+    clear_recovery: bool = False
+
+
+_PLAIN_ENTRIES = {
+    "CUSTOM": "custom",
+    "FLAPPINGSTART": "flapping_start",
+    "FLAPPINGEND": "flapping_end",
+    "DOWNTIMESTART": "downtime_start",
+    "DOWNTIMEEND": "downtime_end",
+    "DOWNTIMEREMOVED": "downtime_removed",
+}
+
+
+def decide(
+    event: Event,
+    *,
+    open_ticket: TicketState | None,
+    host_ticket: TicketState | None,
+    last_ticket: TicketState | None,
+    last_state: str | None,
+    reopen_within: timedelta,
+) -> Decision:
+    """Decide what ``event`` does.
+
+    ``open_ticket`` is the open ticket already following this key, ``host_ticket`` the open
+    ticket of the host itself (for a service event), ``last_ticket`` the latest ticket of this
+    key whatever its status, ``last_state`` the last state recorded for this key.
+    """
+    if event.type == "PROBLEM":
+        return _problem(event, open_ticket, host_ticket, last_ticket, last_state, reopen_within)
+    target = open_ticket or last_ticket
+    if event.type == "RECOVERY":
+        if target is None:
+            return Decision("detached", None, "recovery")
+        own_key = target.key == event.key and target.status != "closed"
+        return Decision("append", target.id, "recovery", recover=own_key)
+    if event.type == "ACKNOWLEDGEMENT":
+        if open_ticket is None:
+            return Decision(*_elsewhere(last_ticket), "acknowledgement")
+        return Decision(
+            "append", open_ticket.id, "acknowledgement", take=open_ticket.taken_at is None
+        )
+    entry = _PLAIN_ENTRIES[event.type]
+    if open_ticket is None:
+        return Decision("detached", None, entry)
+    return Decision("append", open_ticket.id, entry)
+
+
+def _elsewhere(last_ticket: TicketState | None) -> tuple[Action, int | None]:
+    return ("detached", None) if last_ticket is None else ("append", last_ticket.id)
+
+
+def _problem(
+    event: Event,
+    open_ticket: TicketState | None,
+    host_ticket: TicketState | None,
+    last_ticket: TicketState | None,
+    last_state: str | None,
+    reopen_within: timedelta,
+) -> Decision:
+    if open_ticket is not None:
+        recovered = open_ticket.recovered_at
+        if recovered is not None and event.since >= recovered and open_ticket.key == event.key:
+            return Decision("append", open_ticket.id, "problem_again", clear_recovery=True)
+        entry = "state_change" if last_state != event.state else "renotification"
+        return Decision("append", open_ticket.id, entry)
+    if last_ticket is not None:
+        closed = last_ticket.closed_at
+        if closed is not None and event.since <= closed:
+            return Decision("append", last_ticket.id, "replay")
+        recovered = last_ticket.recovered_at
+        if recovered is not None and recovered <= event.since <= recovered + reopen_within:
+            return Decision("reopen", last_ticket.id, "reopened", clear_recovery=True)
+    if event.service is not None and host_ticket is not None:
+        return Decision("append", host_ticket.id, "joined_host_ticket")
+    return Decision("open", None, "opened")
