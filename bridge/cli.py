@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
 import click
@@ -35,6 +35,7 @@ EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 EXIT_TEMPFAIL = 75  # sysexits' EX_TEMPFAIL: nothing stored, try again (notify only)
+CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a staff-given time may be
 
 
 class Failure(click.ClickException):
@@ -92,13 +93,17 @@ class App:
         except Refused as error:
             refused(str(error))
 
-    def time(self, option: str, value: str | None) -> datetime:
+    def time(self, option: str, value: str | None, future: bool = False) -> datetime:
+        """A time option (default now); things that happened cannot be in the future."""
         if value is None:
             return self.now
         try:
-            return parse_time(value, self.config.timezone)
+            moment = parse_time(value, self.config.timezone)
         except TimeFormatError as error:
             bad_input(f"{option}: {error}")
+        if not future and moment > self.now + CLOCK_SKEW:
+            bad_input(f"{option}: {value} is in the future")
+        return moment
 
     def show_time(self, moment: datetime | None) -> str:
         return to_display(moment, self.config.timezone) or "-"
@@ -551,7 +556,7 @@ def deadline(app: App, level: str, at: str, fmt: str) -> None:
     config = app.config
     if level not in config.levels:
         bad_input(f"--level: unknown level {level!r} (known: {', '.join(sorted(config.levels))})")
-    reference = app.time("--at", at)
+    reference = app.time("--at", at, future=True)
     calendar = BusinessCalendar.from_config(config)
     due = take_over_deadline(reference, config.levels[level], calendar)
     data = {
@@ -597,6 +602,11 @@ def main() -> None:
         sys.exit(done.exit_code)
     except click.Abort:
         click.echo("vigie: aborted", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except click.UsageError as error:
+        # One line, as everywhere else; click's usual usage block is three more.
+        where = error.ctx.command_path if error.ctx else "vigie"
+        click.echo(f"{where}: {error.format_message()} (see {where} --help)", err=True)
         sys.exit(EXIT_BAD_INPUT)
     except click.ClickException as error:
         error.show()

@@ -15,8 +15,8 @@ import pytest
 from tests.tickets.conftest import Run, as_json, assert_one_line_error, write_config
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-# Friday 2026-11-27 16:30 in Brussels: inside business hours, level B gives 4 h (R3).
-FRIDAY_1630 = datetime(2026, 11, 27, 16, 30, tzinfo=BRUSSELS)
+# Friday 2026-11-20 16:30 in Brussels: inside business hours, level B gives 4 h (R3).
+FRIDAY_1630 = datetime(2026, 11, 20, 16, 30, tzinfo=BRUSSELS)
 
 
 def unix(moment: datetime) -> str:
@@ -79,8 +79,8 @@ def test_problem_opens_a_ticket_with_contract_level_and_deadline(vigie: Run) -> 
     assert ticket["server"] == "web01" and ticket["service"] == "http"
     assert ticket["kind"] == "incident" and ticket["level"] == "B"
     assert ticket["status"] == "new"
-    assert ticket["reference_at"] == "2026-11-27T16:30:00+01:00"
-    assert ticket["deadline_at"] == "2026-11-27T20:30:00+01:00"
+    assert ticket["reference_at"] == "2026-11-20T16:30:00+01:00"
+    assert ticket["deadline_at"] == "2026-11-20T20:30:00+01:00"
     assert ticket["assignee"] == "alice"
     assert ticket["breached"] is False or ticket["breached"] is True  # a boolean, per design.md
     assert ticket["taken_at"] is None and ticket["closed_at"] is None
@@ -88,9 +88,9 @@ def test_problem_opens_a_ticket_with_contract_level_and_deadline(vigie: Run) -> 
 
 def test_outside_hours_reference_gives_level_b_twelve_hours(vigie: Run) -> None:
     """R3: Fri 17:00 is outside (half-open R1): deadline Sat 05:00."""
-    problem(vigie, since=datetime(2026, 11, 27, 17, 0, tzinfo=BRUSSELS))
+    problem(vigie, since=datetime(2026, 11, 20, 17, 0, tzinfo=BRUSSELS))
     (ticket,) = tickets(vigie)
-    assert ticket["deadline_at"] == "2026-11-28T05:00:00+01:00"
+    assert ticket["deadline_at"] == "2026-11-21T05:00:00+01:00"
 
 
 def test_same_notification_twice_adds_nothing(vigie: Run) -> None:
@@ -111,8 +111,8 @@ def test_state_change_and_renotification_never_move_the_deadline(vigie: Run) -> 
         vigie, state="CRITICAL", since=later, output="HTTP CRITICAL - down", notification_number="2"
     )
     (ticket,) = tickets(vigie)
-    assert ticket["deadline_at"] == "2026-11-27T20:30:00+01:00"
-    assert ticket["reference_at"] == "2026-11-27T16:30:00+01:00"
+    assert ticket["deadline_at"] == "2026-11-20T20:30:00+01:00"
+    assert ticket["reference_at"] == "2026-11-20T16:30:00+01:00"
     assert history_types(vigie, 1) == ["opened", "state_change", "renotification"]
 
 
@@ -135,7 +135,7 @@ def test_recovery_keeps_the_ticket_open_and_a_quick_relapse_reopens_it(vigie: Ru
     problem(vigie, kind="RECOVERY", state="OK", output="HTTP OK", since=recovered)
     (ticket,) = tickets(vigie)
     assert ticket["status"] == "new"
-    assert ticket["recovered_at"] == "2026-11-27T16:40:00+01:00"
+    assert ticket["recovered_at"] == "2026-11-20T16:40:00+01:00"
     problem(vigie, since=recovered + timedelta(minutes=20))
     (ticket,) = tickets(vigie)
     assert ticket["recovered_at"] is None
@@ -193,7 +193,7 @@ def test_close_on_recovery_when_the_customer_asks(vigie: Run) -> None:
     )
     (ticket,) = tickets(vigie)
     assert ticket["status"] == "closed"
-    assert ticket["closed_at"] == "2026-11-27T16:33:00+01:00"
+    assert ticket["closed_at"] == "2026-11-20T16:33:00+01:00"
     assert history_types(vigie, 1)[-1] == "closed"
 
 
@@ -266,7 +266,7 @@ def test_environment_variables_carry_the_event(vigie: Run) -> None:
     (ticket,) = tickets(vigie)
     assert ticket["key"] == "mail01!smtp" and ticket["level"] == "A"
     # R3 level A: 24 h.
-    assert ticket["deadline_at"] == "2026-11-28T16:30:00+01:00"
+    assert ticket["deadline_at"] == "2026-11-21T16:30:00+01:00"
     entry = show(vigie, 1)["history"][0]  # type: ignore[index]
     assert entry["output"] == "SMTP CRITICAL - refused"  # Icinga's trailing space is stripped
 
