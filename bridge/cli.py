@@ -28,7 +28,7 @@ from bridge.store import (
     StoreError,
     StoreUnavailable,
 )
-from bridge.tickets import Ticket, approval_json, history_json, ticket_json, work_json
+from bridge.tickets import CATEGORIES, Ticket, approval_json, history_json, ticket_json, work_json
 from bridge.times import TimeFormatError, parse_time, to_display
 
 EXIT_REFUSED = 1
@@ -212,9 +212,16 @@ def record(store: Store, config: Config, event: Event, now: datetime) -> Outcome
     )
 
 
+def business_calendar(config: Config) -> Any:
+    """R1's calendar; computed holidays are kept beside the store for the next processes."""
+    from bridge.sla import BusinessCalendar
+
+    return BusinessCalendar.from_config(config, holiday_cache_dir=config.store_path.parent)
+
+
 def incident_ticket(config: Config, event: Event) -> NewTicket:
     """The ticket an incident opens: contract, level and deadline from the configuration."""
-    from bridge.sla import BusinessCalendar, take_over_deadline
+    from bridge.sla import take_over_deadline
 
     customer_id, level, assignee = event.customer_hint, None, None
     found = config.find_server(event.host)
@@ -227,7 +234,7 @@ def incident_ticket(config: Config, event: Event) -> NewTicket:
         assignee = config.customers[event.customer_hint].account_manager
     deadline = None
     if level is not None:
-        calendar = BusinessCalendar.from_config(config)
+        calendar = business_calendar(config)
         deadline = take_over_deadline(event.since, config.levels[level], calendar)
     first_line = event.output.split("\n", 1)[0][:200]
     subject = f"{event.key} is {event.state}" + (f": {first_line}" if first_line else "")
@@ -423,7 +430,7 @@ def open_request(
     fmt: str,
 ) -> None:
     """Open a ticket for a customer's request."""
-    from bridge.sla import BusinessCalendar, take_over_deadline
+    from bridge.sla import take_over_deadline
 
     config = app.config
     customer = _customer(app, customer_id)
@@ -440,7 +447,7 @@ def open_request(
     # A request naming no server is handled at the customer's best level (as R5 refunds it).
     level = max(covered, key=lambda s: config.levels[s.level].fee).level if covered else None
     deadline = (
-        take_over_deadline(received, config.levels[level], BusinessCalendar.from_config(config))
+        take_over_deadline(received, config.levels[level], business_calendar(config))
         if level
         else None
     )
@@ -551,13 +558,13 @@ def close(app: App, ticket_id: int, debrief: str | None, at: str | None, fmt: st
 @pass_app
 def deadline(app: App, level: str, at: str, fmt: str) -> None:
     """The take-over deadline of a reference time at a level (R3)."""
-    from bridge.sla import BusinessCalendar, take_over_deadline
+    from bridge.sla import take_over_deadline
 
     config = app.config
     if level not in config.levels:
         bad_input(f"--level: unknown level {level!r} (known: {', '.join(sorted(config.levels))})")
     reference = app.time("--at", at, future=True)
-    calendar = BusinessCalendar.from_config(config)
+    calendar = business_calendar(config)
     due = take_over_deadline(reference, config.levels[level], calendar)
     data = {
         "level": level,
@@ -574,6 +581,287 @@ def deadline(app: App, level: str, at: str, fmt: str) -> None:
             f"level {level}, reference {data['reference_at']} ({inside} business hours): "
             f"take over by {data['deadline_at']}"
         )
+
+
+# -- work and billing -----------------------------------------------------------------------
+
+
+def _approval_check(app: App, minutes: int, category: str) -> Callable[..., None]:
+    """R11: refuse work that would take a ticket past its customer's threshold, unapproved."""
+    from bridge.billing import approval_needed
+
+    def check(ticket: Ticket, work: Sequence[Any], approvals: Sequence[Any]) -> None:
+        customer = app.config.customers.get(ticket.customer or "")
+        threshold = None if customer is None else customer.approval_threshold
+        if threshold is None or approvals:
+            return
+        current = sum(w.minutes for w in work if w.category != "update")
+        new = 0 if category == "update" else minutes
+        inside = business_calendar(app.config).is_business_time(ticket.reference_at)
+        if approval_needed(
+            current, new, inside, ticket.level is not None, threshold, app.config.rates
+        ):
+            raise Refused(
+                "R11",
+                f"ticket {ticket.id}: {minutes} more minutes would take it past "
+                f"{ticket.customer}'s approval threshold of {threshold} quarters; record the "
+                f"customer's approval first: vigie approve {ticket.id} --by NAME",
+            )
+
+    return check
+
+
+@cli.command("log")
+@click.argument("ticket_id", type=int)
+@click.option("--minutes", required=True, type=click.IntRange(1, 24 * 60), help="Time spent.")
+@click.option("--by", required=True, help="Who did the work.")
+@click.option("--at", help="When the work was done [default: now].")
+@click.option(
+    "--category",
+    type=click.Choice(CATEGORIES),
+    help="incident, request or update (updates are included in the fee, R6) "
+    "[default: the ticket's kind].",
+)
+@click.option("--note", help="What was done.")
+@FORMAT
+@pass_app
+def log_work(
+    app: App,
+    ticket_id: int,
+    minutes: int,
+    by: str,
+    at: str | None,
+    category: str | None,
+    note: str | None,
+    fmt: str,
+) -> None:
+    """Log work on a ticket (refused past the approval threshold, R11)."""
+    by = _name("--by", by)
+    when = app.time("--at", at)
+    with app.store() as store:
+        kind = category or store.get(ticket_id).kind
+        work = store.log_work(
+            ticket_id,
+            minutes,
+            by,
+            when,
+            kind,  # type: ignore[arg-type]
+            note,
+            app.now,
+            check=_approval_check(app, minutes, kind),
+        )
+    if fmt == "json":
+        _json(work_json(work, app.config.timezone))
+    else:
+        click.echo(
+            f"logged {work.minutes} min of {work.category} work by {work.by} on ticket {ticket_id}"
+        )
+
+
+@cli.command()
+@click.argument("ticket_id", type=int)
+@click.option("--by", required=True, help="Who approved, at the customer.")
+@click.option("--at", help="When [default: now].")
+@pass_app
+def approve(app: App, ticket_id: int, by: str, at: str | None) -> None:
+    """Record the customer's approval to go past the approval threshold (R11)."""
+    by = _name("--by", by)
+    when = app.time("--at", at)
+    with app.store() as store:
+        store.approve(ticket_id, by, when, app.now)
+    click.echo(f"approval by {by} recorded on ticket {ticket_id}")
+
+
+DOCUMENT_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="A readable table, JSON, or CSV for the accountant.",
+)
+
+
+def _period_bounds(first: tuple[int, int], last: tuple[int, int]) -> tuple[datetime, datetime]:
+    # A day of margin each side: the billing core picks the month in the provider's zone.
+    start = datetime(first[0], first[1], 1, tzinfo=UTC) - timedelta(days=1)
+    year, month = last[0] + (last[1] == 12), last[1] % 12 + 1
+    return start, datetime(year, month, 1, tzinfo=UTC) + timedelta(days=1)
+
+
+def _billable(app: App, store: Store, tickets: Sequence[Ticket]) -> list[Any]:
+    from bridge.billing import BillableTicket, WorkEntry
+
+    calendar = business_calendar(app.config)
+    work = store.work_of([t.id for t in tickets])
+    return [
+        BillableTicket(
+            id=t.id,
+            customer=t.customer or "",
+            server=t.server,
+            kind=t.kind,
+            subject=t.subject,
+            reference_at=t.reference_at,
+            business_hours=calendar.is_business_time(t.reference_at),
+            level=t.level,
+            express=t.express,
+            breached=_breached(app, t),
+            work=tuple(WorkEntry(w.at, w.minutes, w.by, w.category) for w in work[t.id]),
+        )
+        for t in tickets
+    ]
+
+
+def _customers_for(
+    app: App, store: Store, customer: str | None, every: bool, since: datetime, until: datetime
+) -> list[str]:
+    if every:
+        seen = {t.customer for t in store.tickets(since=since, until=until) if t.customer}
+        return sorted(set(app.config.customers) | seen)
+    if customer is None:
+        bad_input("give --customer C or --all")
+    if customer not in app.config.customers and not store.tickets(customer=customer):
+        known = ", ".join(sorted(app.config.customers)) or "none"
+        bad_input(f"--customer: unknown customer {customer!r} (known: {known})")
+    return [customer]
+
+
+def _print_documents(app: App, documents: Sequence[Any], fmt: str) -> None:
+    from bridge.documents import document_csv, document_dict, document_table
+
+    tz = app.config.timezone
+    if fmt == "json":
+        dicts = [document_dict(d, tz) for d in documents]
+        _json(dicts[0] if len(dicts) == 1 else dicts)
+    elif fmt == "csv":
+        click.echo(
+            "".join(document_csv(d, header=i == 0, tz=tz) for i, d in enumerate(documents)),
+            nl=False,
+        )
+    else:
+        click.echo("\n\n".join(document_table(d, tz) for d in documents))
+
+
+@cli.command()
+@click.option("--customer", help="The customer's id.")
+@click.option("--all", "every", is_flag=True, help="Every customer's statement.")
+@click.option("--month", required=True, help="YYYY-MM")
+@DOCUMENT_FORMAT
+@pass_app
+def statement(app: App, customer: str | None, every: bool, month: str, fmt: str) -> None:
+    """The monthly statement: work, express fees, SLA refunds, VAT (R13)."""
+    from bridge.billing import BillingError, monthly_statement, parse_month
+
+    try:
+        year, number = parse_month(month)
+    except BillingError as error:
+        bad_input(f"--month: {error}")
+    since, until = _period_bounds((year, number), (year, number))
+    config = app.config
+    documents = []
+    with app.store() as store:
+        for customer_id in _customers_for(app, store, customer, every, since, until):
+            found = store.tickets(customer=customer_id, since=since, until=until)
+            try:
+                documents.append(
+                    monthly_statement(
+                        config.customers.get(customer_id),
+                        customer_id,
+                        year,
+                        number,
+                        _billable(app, store, found),
+                        config.levels,
+                        config.rates,
+                        tz=config.timezone,
+                    )
+                )
+            except BillingError as error:
+                bad_input(f"{customer_id}: {error}")
+    _print_documents(app, documents, fmt)
+
+
+@cli.command()
+@click.option("--customer", help="The customer's id.")
+@click.option("--all", "every", is_flag=True, help="Every customer's invoice.")
+@click.option("--quarter", required=True, help="YYYY-Qn")
+@DOCUMENT_FORMAT
+@pass_app
+def invoice(app: App, customer: str | None, every: bool, quarter: str, fmt: str) -> None:
+    """The quarterly advance invoice of the contract fees (R12)."""
+    from bridge.billing import BillingError, parse_quarter, quarterly_invoice
+
+    try:
+        year, number = parse_quarter(quarter)
+    except BillingError as error:
+        bad_input(f"--quarter: {error}")
+    config = app.config
+    if every:
+        chosen = sorted(config.customers)
+    elif customer is None:
+        bad_input("give --customer C or --all")
+    else:
+        _customer(app, customer)
+        chosen = [customer]
+    try:
+        documents = [
+            quarterly_invoice(config.customers[c], year, number, config.levels, config.rates)
+            for c in chosen
+        ]
+    except BillingError as error:
+        bad_input(str(error))
+    _print_documents(app, documents, fmt)
+
+
+@cli.command("sla")
+@click.option("--month", required=True, help="YYYY-MM")
+@FORMAT
+@pass_app
+def sla_month(app: App, month: str, fmt: str) -> None:
+    """Per customer and level: tickets, met, breached, take-over times, refunds due."""
+    from bridge.billing import BillingError, SlaOutcome, SlaRecord, parse_month, sla_report
+    from bridge.documents import sla_dicts, sla_table
+    from bridge.sla import sla_status
+
+    try:
+        year, number = parse_month(month)
+    except BillingError as error:
+        bad_input(f"--month: {error}")
+    since, until = _period_bounds((year, number), (year, number))
+    config = app.config
+    with app.store() as store:
+        found = [t for t in store.tickets(since=since, until=until) if t.level and t.customer]
+    records = []
+    for t in found:
+        status = sla_status(
+            t.deadline_at,
+            now=app.now,
+            taken_at=t.taken_at,
+            closed_at=t.closed_at,
+            recovered_at=t.recovered_at,
+        )
+        outcome: SlaOutcome = (
+            "met"
+            if status in ("met", "recovered")
+            else "breached"
+            if status == "breached"
+            else "pending"
+        )
+        records.append(
+            SlaRecord(
+                t.id,
+                t.customer or "",
+                t.server,
+                t.level,
+                t.reference_at,
+                t.taken_at or t.closed_at,
+                outcome,
+            )
+        )
+    rows = sla_report(records, config.customers, year, number, config.levels, tz=config.timezone)
+    if fmt == "json":
+        _json(sla_dicts(rows))
+    else:
+        click.echo(sla_table(rows, month))
 
 
 @cli.command("check-config")
