@@ -257,9 +257,8 @@ def describe(outcome: Outcome, event: Event, app: App) -> str:
     where = f"ticket {outcome.ticket_id}" if outcome.ticket_id else "no ticket"
     if outcome.duplicate:
         return f"{event.type} for {event.key} already recorded ({where}): nothing changed"
-    if outcome.entry == "opened":
-        with app.store() as store:
-            ticket = store.get(outcome.ticket_id or 0)
+    ticket = outcome.opened
+    if ticket is not None:
         contract = (
             f"level {ticket.level}, deadline {app.show_time(ticket.deadline_at)}"
             if ticket.level

@@ -154,6 +154,7 @@ class Outcome:
     duplicate: bool = False
     took: bool = False
     closed: bool = False
+    opened: Ticket | None = None
 
 
 def _is_unavailable(error: sqlite3.Error) -> bool:
@@ -363,7 +364,8 @@ class Store:
                         now,
                         "closed automatically on recovery, as the customer's configuration asks",
                     )
-        return Outcome(ticket_id, decision.entry, took=took, closed=closed)
+        opened = self._require(db, ticket_id) if decision.action == "open" and ticket_id else None
+        return Outcome(ticket_id, decision.entry, took=took, closed=closed, opened=opened)
 
     def _in_downtime(self, db: sqlite3.Connection, event: Event) -> bool:
         keys = (event.key, event.host)
