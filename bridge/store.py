@@ -351,7 +351,13 @@ class Store:
             if decision.clear_recovery:
                 db.execute("UPDATE tickets SET recovered_at = NULL WHERE id = ?", (ticket_id,))
             if decision.take:
-                took = self._take(db, ticket_id, event.author or "icinga", event.received_at)
+                taker = event.author or "icinga"
+                took = self._take(db, ticket_id, taker, event.received_at)
+                if took:
+                    # Every take-over shows as "taken", whichever way it came in.
+                    self._insert_event(
+                        db, ticket_id, None, event.received_at, now, "taken", actor=taker
+                    )
             if decision.recover:
                 db.execute(
                     "UPDATE tickets SET recovered_at = ? WHERE id = ?", (to_db(at), ticket_id)

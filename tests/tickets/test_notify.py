@@ -125,7 +125,8 @@ def test_acknowledgement_is_the_take_over_by_its_author(vigie: Run) -> None:
     assert ticket["taken_by"] == "bob" and ticket["status"] == "taken"
     assert ticket["taken_at"] is not None
     entries = show(vigie, 1)["history"]
-    assert [e.get("by") for e in entries if e["type"] == "acknowledgement"] == ["bob", "carol"]  # type: ignore[attr-defined,union-attr]
+    assert [e.get("by") for e in entries if e["type"] == "acknowledgement"] == ["bob", "carol"]
+    assert [e.get("by") for e in entries if e["type"] == "taken"] == ["bob"]  # type: ignore[attr-defined,union-attr]
 
 
 def test_recovery_keeps_the_ticket_open_and_a_quick_relapse_reopens_it(vigie: Run) -> None:
