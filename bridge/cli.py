@@ -209,7 +209,14 @@ def record(store: Store, config: Config, event: Event, now: datetime) -> Outcome
         ),
         reopen_within=config.reopen_within,
         now=now,
+        alerter=lambda ticket, entry: _alerts_for(config, ticket, entry),
     )
+
+
+def _alerts_for(config: Config, ticket: Ticket, entry: str) -> Any:
+    from bridge.alerts import compose
+
+    return compose(config, ticket, entry)
 
 
 def business_calendar(config: Config) -> Any:
@@ -534,6 +541,29 @@ def sync_icinga(app: App) -> None:
                 click.echo(f"ticket {ticket.id}: {_acknowledge_in_icinga(app, store, ticket)}")
                 retried += 1
     click.echo(f"{retried} acknowledgement(s) retried")
+
+
+@cli.command("send-alerts")
+@pass_app
+def send_alerts(app: App) -> None:
+    """Send the customers' alerts waiting in the outbox (R14; run it from cron)."""
+    from bridge.alerts import deliver
+
+    with app.store() as store:
+        waiting = store.undelivered()
+        results = deliver(waiting, app.config.alerts) if waiting else []
+        for message, error in zip(waiting, results, strict=True):
+            store.delivered(message, error, datetime.now(UTC))
+    failed = [(m, e) for m, e in zip(waiting, results, strict=True) if e is not None]
+    for message, error in failed:
+        click.echo(
+            f"ticket {message.ticket_id}: {message.channel} to {message.recipient} "
+            f"not sent: {error}",
+            err=True,
+        )
+    click.echo(f"{len(waiting) - len(failed)} alert(s) sent, {len(failed)} kept for later")
+    if failed:
+        raise Failure(f"{len(failed)} alert(s) not sent", EXIT_TEMPFAIL)
 
 
 @cli.command()

@@ -130,6 +130,17 @@ class IcingaApi:
 
 
 @dataclass(frozen=True)
+class AlertTransport:
+    """R14: how customer alerts leave: an SMTP relay, and an email-to-SMS gateway address."""
+
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    sender: str = "vigie@localhost"
+    sms_gateway: str | None = None  # e.g. "{number}@sms.example"; None: SMS not sent
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole of ``vigie.yaml``, validated."""
 
@@ -142,6 +153,7 @@ class Config:
     icinga: IcingaApi | None = None
     reopen_within: timedelta = timedelta(hours=1)
     source: Path | None = None
+    alerts: AlertTransport = field(default_factory=AlertTransport)
 
     def find_server(self, host: str) -> tuple[Customer, Server] | None:
         """The customer and contract entry naming this Icinga host, whatever the dates."""
@@ -619,6 +631,7 @@ def parse_config(
             "customers",
             "icinga",
             "tickets",
+            "alerts",
         ),
     )
     if top is None:
@@ -639,11 +652,12 @@ def parse_config(
     customers = _customers(check, top.get("customers", {}), raw_levels or {})
     icinga = None if top.get("icinga") is None else _icinga(check, top["icinga"], base_dir)
     reopen_within = _reopen_within(check, top.get("tickets", {}))
+    alerts = _alert_transport(check, top.get("alerts", {}))
 
     if check.problems:
         raise ConfigError(check.problems, source)
     assert timezone is not None and business_hours is not None and store_path is not None
-    assert rates is not None and reopen_within is not None
+    assert rates is not None and reopen_within is not None and alerts is not None
     return Config(
         timezone=timezone,
         business_hours=business_hours,
@@ -653,6 +667,7 @@ def parse_config(
         customers=customers,
         icinga=icinga,
         reopen_within=reopen_within,
+        alerts=alerts,
     )
 
 
@@ -904,6 +919,40 @@ def _icinga(check: _Checker, raw: object, base_dir: Path | None) -> IcingaApi | 
         return None
     assert verify is not None and timeout is not None
     return IcingaApi(url, user, password_file, ca_file, verify, timeout)
+
+
+def _alert_transport(check: _Checker, raw: object) -> AlertTransport | None:
+    problems_before = len(check.problems)
+    path = "alerts"
+    data = check.mapping(
+        raw, path, (), ("smtp_host", "smtp_port", "sender", "sms_gateway", "timeout")
+    )
+    if data is None:
+        return None
+    host = check.field(data, "smtp_host", path, _string, "localhost")
+    port = check.field(data, "smtp_port", path, _port, 25)
+    sender = check.field(data, "sender", path, _string, "vigie@localhost")
+    gateway = check.field(data, "sms_gateway", path, _sms_gateway, None)
+    timeout = check.field(data, "timeout", path, _timeout, 10.0)
+    if len(check.problems) > problems_before:
+        return None
+    assert host is not None and port is not None and sender is not None and timeout is not None
+    return AlertTransport(host, port, sender, gateway, timeout)
+
+
+def _port(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise ValueError(f"must be a TCP port (1 to 65535), got {_shown(value)}")
+    return value
+
+
+def _sms_gateway(value: object) -> str | None:
+    if value is None:
+        return None
+    text = _string(value)
+    if "{number}" not in text or "@" not in text:
+        raise ValueError(f"must be an address holding {{number}}, got {_shown(value)}")
+    return text
 
 
 def _reopen_within(check: _Checker, raw: object) -> timedelta | None:

@@ -91,6 +91,25 @@ CREATE TABLE approvals (
     recorded_at TEXT NOT NULL
 );
 
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+    channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+    recipient TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    outbox_id INTEGER NOT NULL REFERENCES outbox (id),
+    at TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    error TEXT
+);
+CREATE INDEX deliveries_outbox ON deliveries (outbox_id, ok);
+
 CREATE TRIGGER tickets_never_deleted BEFORE DELETE ON tickets
 BEGIN SELECT RAISE(ABORT, 'tickets are never deleted (R15)'); END;
 CREATE TRIGGER tickets_facts_fixed BEFORE UPDATE OF
@@ -100,7 +119,7 @@ BEGIN SELECT RAISE(ABORT, 'a ticket''s reference time, deadline and contract nev
 END;
 """
 
-_APPEND_ONLY = ("events", "work", "approvals")
+_APPEND_ONLY = ("events", "work", "approvals", "outbox", "deliveries")
 
 
 class StoreError(Exception):
@@ -143,6 +162,21 @@ class NewTicket:
     express: bool = False
     assignee: str | None = None
     external_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """A customer alert waiting in the outbox (R14)."""
+
+    id: int
+    ticket_id: int
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+
+
+Alerter = Callable[[Ticket, str], Sequence[tuple[str, str, str, str]]]
 
 
 @dataclass(frozen=True)
@@ -261,6 +295,7 @@ class Store:
         closes_on_recovery: Callable[[str | None], bool],
         reopen_within: Any,
         now: datetime,
+        alerter: Alerter | None = None,
     ) -> Outcome:
         """Record one notification in one transaction: open, update or only note a ticket.
 
@@ -268,7 +303,9 @@ class Store:
         recorded twice changes nothing the second time.
         """
         return self._guard(
-            lambda: self._record_event(event, new_ticket, closes_on_recovery, reopen_within, now)
+            lambda: self._record_event(
+                event, new_ticket, closes_on_recovery, reopen_within, now, alerter
+            )
         )
 
     def _record_event(
@@ -278,6 +315,7 @@ class Store:
         closes_on_recovery: Callable[[str | None], bool],
         reopen_within: Any,
         now: datetime,
+        alerter: Alerter | None,
     ) -> Outcome:
         with self._write() as db:
             seen = db.execute(
@@ -315,7 +353,20 @@ class Store:
                 last_state=None if state_row is None else state_row["state"],
                 reopen_within=reopen_within,
             )
-            return self._apply(db, event, decision, new_ticket, closes_on_recovery, now)
+            outcome = self._apply(db, event, decision, new_ticket, closes_on_recovery, now)
+            if (
+                alerter is not None
+                and outcome.ticket_id is not None
+                and (decision.action == "open" or decision.recover)
+            ):
+                ticket = self._require(db, outcome.ticket_id)
+                for channel, recipient, subject, body in alerter(ticket, decision.entry):
+                    db.execute(
+                        "INSERT INTO outbox (ticket_id, channel, recipient, subject, body, "
+                        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        (ticket.id, channel, recipient, subject, body, to_db(now)),
+                    )
+            return outcome
 
     def _apply(
         self,
@@ -590,6 +641,36 @@ class Store:
                 self._insert_event(
                     db, ticket_id, None, at, now, entry, actor=actor, comment=comment
                 )
+
+        self._guard(run)
+
+    # -- customer alerts (R14) -----------------------------------------------------------
+
+    def undelivered(self) -> list[Message]:
+        """Alerts of the outbox not yet delivered, oldest first."""
+        rows = self._db.execute(
+            "SELECT * FROM outbox WHERE id NOT IN (SELECT outbox_id FROM deliveries WHERE ok) "
+            "ORDER BY id"
+        )
+        return [
+            Message(r["id"], r["ticket_id"], r["channel"], r["recipient"], r["subject"], r["body"])
+            for r in rows
+        ]
+
+    def delivered(self, message: Message, error: str | None, now: datetime) -> None:
+        """Record one delivery attempt: done when ``error`` is None, else why it failed."""
+
+        def run() -> None:
+            with self._write() as db:
+                db.execute(
+                    "INSERT INTO deliveries (outbox_id, at, ok, error) VALUES (?, ?, ?, ?)",
+                    (message.id, to_db(now), int(error is None), error),
+                )
+                entry = "alert_sent" if error is None else "alert_failed"
+                comment = f"{message.channel} to {message.recipient}" + (
+                    f": {error}" if error else ""
+                )
+                self._insert_event(db, message.ticket_id, None, now, now, entry, comment=comment)
 
         self._guard(run)
 

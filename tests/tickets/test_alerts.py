@@ -1,0 +1,145 @@
+"""R14: probes alert the customer too, by mail and SMS, when the contract asks for it.
+
+A real SMTP server (aiosmtpd) on 127.0.0.1 stands in for the provider's mail relay; the
+SMS gateway is an email-to-SMS address on it.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.tickets.conftest import Run, as_json, write_config
+
+
+class Inbox:
+    """aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], Any]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def relay() -> Iterator[tuple[int, Inbox]]:
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port, inbox
+    finally:
+        controller.stop()
+
+
+def alerting_config(folder: Path, port: int) -> Path:
+    return write_config(
+        folder,
+        alerts={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "sender": "noc@provider.example",
+            "sms_gateway": "{number}@sms.provider.example",
+            "timeout": 5,
+        },
+    )
+
+
+def problem(
+    vigie: Run, kind: str = "PROBLEM", state: str = "CRITICAL", since: str = "1795600800"
+) -> None:
+    result = vigie(
+        "notify",
+        "--type",
+        kind,
+        "--host",
+        "web01",
+        "--service",
+        "http",
+        "--state",
+        state,
+        "--since",
+        since,
+        "--output",
+        f"HTTP {state}",
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_problem_and_recovery_alert_the_customer_by_mail_and_sms(
+    tmp_path: Path, vigie: Run, relay: tuple[int, Inbox]
+) -> None:
+    port, inbox = relay
+    alerting_config(tmp_path, port)
+    problem(vigie)
+    sent = vigie("send-alerts")
+    assert sent.returncode == 0, sent.stderr
+    assert "2 alert(s) sent" in sent.stdout
+    recipients = sorted(r for rcpt, _ in inbox.messages for r in rcpt)
+    assert recipients == ["32470000000@sms.provider.example", "ops@acme.example"]
+    mail = next(m for rcpt, m in inbox.messages if rcpt == ["ops@acme.example"])
+    assert mail["From"] == "noc@provider.example"
+    assert "ticket #1" in mail["Subject"] and "web01!http" in mail["Subject"]
+    assert "Taken over by" in mail.get_payload(decode=True).decode()
+    # Nothing twice.
+    assert "0 alert(s) sent" in vigie("send-alerts").stdout
+    assert len(inbox.messages) == 2
+    problem(vigie, kind="RECOVERY", state="OK", since="1795601400")
+    assert "2 alert(s) sent" in vigie("send-alerts").stdout
+    assert all("recovered" in m["Subject"] for _, m in inbox.messages[2:])
+    history = [e["type"] for e in as_json(vigie("show", "1", "--format", "json"))["history"]]
+    assert history.count("alert_sent") == 4
+
+
+def test_customer_without_alert_addresses_gets_none(
+    tmp_path: Path, vigie: Run, relay: tuple[int, Inbox]
+) -> None:
+    port, inbox = relay
+    alerting_config(tmp_path, port)
+    result = vigie(
+        "notify",
+        "--type",
+        "PROBLEM",
+        "--host",
+        "stranger",
+        "--state",
+        "DOWN",
+        "--since",
+        "1795600800",
+    )
+    assert result.returncode == 0
+    assert "0 alert(s) sent" in vigie("send-alerts").stdout
+    assert inbox.messages == []
+
+
+def test_relay_down_keeps_the_alerts_for_the_next_run(
+    tmp_path: Path, vigie: Run, relay: tuple[int, Inbox]
+) -> None:
+    port, inbox = relay
+    alerting_config(tmp_path, free_port())  # nothing listens there
+    problem(vigie)
+    failed = vigie("send-alerts")
+    assert failed.returncode == 75
+    assert "0 alert(s) sent, 2 kept for later" in failed.stdout
+    assert "Traceback" not in failed.stderr
+    alerting_config(tmp_path, port)
+    assert "2 alert(s) sent" in vigie("send-alerts").stdout
+    assert len(inbox.messages) == 2
+    history = [e["type"] for e in as_json(vigie("show", "1", "--format", "json"))["history"]]
+    assert history.count("alert_failed") == 2 and history.count("alert_sent") == 2
