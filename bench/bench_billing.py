@@ -29,7 +29,7 @@ from bridge.billing import (
     monthly_statement,
     quarterly_invoice,
 )
-from bridge.config import Customer, Level, Rates, ResponseRule, Server
+from bridge.config import DEFAULT_RATES, Customer, Level, ResponseRule, Server
 from bridge.documents import document_csv, document_dict, document_table
 
 BUDGET_SECONDS = 2.0
@@ -43,15 +43,7 @@ LEVELS: Mapping[str, Level] = {
     name: Level(name, Decimal(fee), free, (ResponseRule("always", timedelta(hours=4)),))
     for name, fee, free in (("A", "70", 1), ("B", "140", 2), ("C", "210", 3))
 }
-RATES = Rates(
-    business_hours=Decimal("20.00"),
-    outside=Decimal("35.00"),
-    outside_minimum_quarters=2,
-    out_of_contract_minimum_quarters=4,
-    contract_discount=Decimal("0.25"),
-    express_fee=Decimal("75.00"),
-    vat=Decimal("0.21"),
-)
+RATES = DEFAULT_RATES
 
 
 @dataclass(frozen=True)

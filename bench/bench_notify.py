@@ -41,9 +41,24 @@ def make_config(folder: Path, holidays: str | None) -> Path:
 def notify_args(config: Path, number: int) -> list[str]:
     # A weekday in business hours, so the holiday calendar is consulted when configured.
     since = 1795600800 + number  # 2026-11-25 (Wednesday) 10:00 Brussels
-    return [VIGIE, "--config", str(config), "notify", "--type", "PROBLEM",
-            "--host", "web01", "--service", f"bench{number:05d}", "--state", "CRITICAL",
-            "--since", str(since), "--output", "CRITICAL - benchmark"]
+    return [
+        VIGIE,
+        "--config",
+        str(config),
+        "notify",
+        "--type",
+        "PROBLEM",
+        "--host",
+        "web01",
+        "--service",
+        f"bench{number:05d}",
+        "--state",
+        "CRITICAL",
+        "--since",
+        str(since),
+        "--output",
+        "CRITICAL - benchmark",
+    ]
 
 
 def env() -> dict[str, str]:
@@ -53,9 +68,14 @@ def env() -> dict[str, str]:
 def one(args: list[str]) -> tuple[float, float]:
     """Wall and CPU (user+sys of the child, from wait4) of one run."""
     start = time.perf_counter()
-    pid = os.posix_spawn(args[0], args, env(), file_actions=[
-        (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-    ])
+    pid = os.posix_spawn(
+        args[0],
+        args,
+        env(),
+        file_actions=[
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+        ],
+    )
     _, status, usage = os.wait4(pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
@@ -70,8 +90,9 @@ def storm(config: Path, total: int, parallel: int, offset: int) -> float:
         while len(running) >= parallel:
             running[0].wait(timeout=120)
             running = [p for p in running if p.poll() is None]
-        running.append(subprocess.Popen(notify_args(config, number), env=env(),
-                                        stdout=subprocess.DEVNULL))
+        running.append(
+            subprocess.Popen(notify_args(config, number), env=env(), stdout=subprocess.DEVNULL)
+        )
     for process in running:
         if process.wait(timeout=120) != 0:
             raise SystemExit("a notification of the storm failed")
@@ -93,8 +114,10 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=32)
     options = parser.parse_args()
     over = False
-    print(f"vigie notify: {options.runs} sequential runs, then a storm of {options.storm} "
-          f"({options.parallel} at a time), on the embedded store")
+    print(
+        f"vigie notify: {options.runs} sequential runs, then a storm of {options.storm} "
+        f"({options.parallel} at a time), on the embedded store"
+    )
     for holidays in (None, "BE"):
         with tempfile.TemporaryDirectory() as folder:
             config = make_config(Path(folder), holidays)
@@ -105,13 +128,17 @@ def main() -> int:
             storm_wall = storm(config, options.storm, options.parallel, options.runs)
             left = tickets(config) - options.runs - 1
             label = f"holidays {holidays}" if holidays else "no holidays"
-            print(f"  {label:<12} median wall {wall * 1000:6.1f} ms, median CPU "
-                  f"{cpu * 1000:6.1f} ms; storm {storm_wall:5.1f} s, {left} tickets "
-                  f"for {options.storm} problems")
+            print(
+                f"  {label:<12} median wall {wall * 1000:6.1f} ms, median CPU "
+                f"{cpu * 1000:6.1f} ms; storm {storm_wall:5.1f} s, {left} tickets "
+                f"for {options.storm} problems"
+            )
             if wall > BUDGET_MEDIAN_S or storm_wall > BUDGET_STORM_S or left != options.storm:
                 over = True
-    print(f"budget: median < {BUDGET_MEDIAN_S * 1000:.0f} ms, storm < {BUDGET_STORM_S:.0f} s, "
-          f"one ticket per problem: {'OVER' if over else 'met'}")
+    print(
+        f"budget: median < {BUDGET_MEDIAN_S * 1000:.0f} ms, storm < {BUDGET_STORM_S:.0f} s, "
+        f"one ticket per problem: {'OVER' if over else 'met'}"
+    )
     return 1 if over else 0
 
 

@@ -1,0 +1,218 @@
+"""The conventions every Vigie plugin shares (plugins/runtime.py).
+
+Behaviour is watched from outside, on a real plugin process (tests/plugins/sample_check.py,
+whose probe sleeps, blocks or raises on demand), the way Icinga sees it: exit code and
+first line. The number formatting is tested directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+from plugins import __version__, runtime
+from plugins.runtime import PluginError, Range
+
+from .conftest import PluginRun, run_command
+
+SAMPLE = Path(__file__).with_name("sample_check.py")
+
+
+def sample(*args: str) -> PluginRun:
+    """Run the sample plugin as a separate process."""
+    return run_command([sys.executable, str(SAMPLE), *args])
+
+
+# --- arguments ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "why"),
+    [
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["-w", "abc"], "argument -w/--warning: invalid range 'abc'"),
+        (["-c", "10:5"], "argument -c/--critical: invalid range '10:5'"),
+        (["-t", "0"], "argument -t/--timeout: invalid duration '0'"),
+        (["-t", "soon"], "argument -t/--timeout: invalid duration 'soon'"),
+        (["--timeout-result", "maybe"], "argument --timeout-result: invalid state 'maybe'"),
+        (["--mode", "usage-error"], "--mode usage-error needs nothing at all"),
+    ],
+)
+def test_bad_arguments_exit_3_with_the_reason_and_the_usage(args: list[str], why: str) -> None:
+    run = sample(*args)
+    assert run.code == 3
+    assert run.first.startswith(f"SAMPLE UNKNOWN - bad arguments: {why}")
+    assert run.lines[1].startswith("usage: sample_check ")
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_help_documents_the_conventions_and_exits_3() -> None:
+    run = sample("--help")
+    assert run.code == 3
+    for flag in ("-h, --help", "-V, --version", "-v, --verbose", "-t SECONDS, --timeout SECONDS"):
+        assert flag in run.stdout
+    assert "--timeout-result STATE" in run.stdout
+
+
+def test_version_names_the_plugin_and_its_versions() -> None:
+    run = sample("-V")
+    assert run.code == 3
+    assert run.first.startswith(f"sample_check {__version__} (vigie; nagiosplugin ")
+
+
+# --- the deadline ---------------------------------------------------------------------
+
+
+def test_the_deadline_ends_a_hung_probe_as_one_unknown_line() -> None:
+    run = sample("-t", "0.5", "--mode", "sleep")
+    assert run.code == 3
+    assert run.lines == [
+        "SAMPLE UNKNOWN - plugin timeout: no result after 0.5 s (-t), still sleeping in the probe"
+    ]
+
+
+def test_timeout_result_chooses_the_state_of_the_deadline() -> None:
+    run = sample("-t", "0.5", "--mode", "sleep", "--timeout-result", "critical")
+    assert run.code == 2
+    assert run.first.startswith("SAMPLE CRITICAL - plugin timeout: no result after 0.5 s")
+    assert sample("-t", "0.5", "--mode", "sleep", "--timeout-result", "OK").code == 0
+
+
+def test_the_watchdog_ends_a_run_that_signals_cannot_interrupt() -> None:
+    # The probe masks SIGALRM and sleeps 30 s: without the watchdog this would hang.
+    run = sample("-t", "0.5", "--mode", "block")
+    assert run.code == 3
+    assert run.lines == [
+        "SAMPLE UNKNOWN - plugin timeout: no result after 0.5 s (-t), "
+        "still blocked with SIGALRM masked"
+    ]
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+def test_an_exception_in_a_probe_is_one_unknown_line_without_traceback() -> None:
+    run = sample("--mode", "raise")
+    assert run.code == 3
+    assert run.lines == ["SAMPLE UNKNOWN - internal error: ZeroDivisionError: division by zero"]
+    assert "Traceback" not in run.stderr
+
+
+def test_vvv_adds_the_traceback_on_stderr_only() -> None:
+    run = sample("--mode", "raise", "-vvv")
+    assert run.lines == ["SAMPLE UNKNOWN - internal error: ZeroDivisionError: division by zero"]
+    assert "Traceback (most recent call last)" in run.stderr
+    assert 'raise ZeroDivisionError("division by zero")' in run.stderr
+
+
+def test_a_plugin_error_is_unknown_with_its_message() -> None:
+    run = sample("--mode", "plugin-error")
+    assert (run.code, run.lines) == (3, ["SAMPLE UNKNOWN - cannot read the sample file"])
+
+
+# --- output ---------------------------------------------------------------------------
+
+
+def test_perfdata_is_plain_decimal_in_base_units() -> None:
+    run = sample("-w", "0.000001", "-c", "0.5")
+    assert run.code == 1  # 0.00001 s is above the warning threshold
+    assert run.first.endswith("| tiny=0.000010s;0.000001;0.5;0 count=3;;;0")
+    assert "e-" not in run.first
+
+
+def test_verbose_keeps_perfdata_on_the_first_line_and_adds_detail() -> None:
+    quiet, verbose = sample("-w", "0.000001"), sample("-w", "0.000001", "-v")
+    assert verbose.first == quiet.first
+    assert len(verbose.lines) > len(quiet.lines) == 1
+    assert "tiny 0.000010s is outside the warning range 0.000001" in verbose.lines[1]
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "text"),
+    [
+        (0.00001, 6, "0.000010"),
+        (1e-9, 6, "0.000000"),
+        (123456789.5, 2, "123456789.50"),
+        (42, 6, "42"),
+        (-3.25, 2, "-3.25"),
+    ],
+)
+def test_number_never_uses_scientific_notation(value: float, digits: int, text: str) -> None:
+    assert runtime.number(value, digits) == text
+
+
+@pytest.mark.parametrize(
+    ("spec", "text"),
+    [
+        ("10", "10"),
+        ("0.00002", "0.00002"),
+        ("5:10", "5:10"),
+        ("~:3", "~:3"),
+        ("@0:2", "@2"),
+        ("@1:2", "@1:2"),
+        ("30:", "30:"),
+        ("0.0000001:", "0.0000001:"),
+    ],
+)
+def test_range_text_is_the_guidelines_syntax_in_plain_decimals(spec: str, text: str) -> None:
+    assert runtime.range_text(Range(spec)) == text
+
+
+def test_range_text_of_no_range_is_empty() -> None:
+    assert runtime.range_text(None) == ""
+
+
+def test_performance_formats_every_field() -> None:
+    item = runtime.performance(
+        "time", 0.0000123, "s", warning=Range("0.5"), critical=Range("1"), minimum=0, maximum=10
+    )
+    assert str(item) == "time=0.000012s;0.5;1;0;10"
+
+
+def test_nagios_range_rejects_what_is_not_a_range() -> None:
+    assert runtime.nagios_range("@5:10").invert
+    for bad in ("abc", "10:5", "1:2:3"):
+        with pytest.raises(argparse.ArgumentTypeError, match="invalid range"):
+            runtime.nagios_range(bad)
+
+
+def test_seconds_accepts_positive_finite_numbers_only() -> None:
+    assert runtime.seconds("2.5") == 2.5
+    for bad in ("0", "-1", "inf", "nan", "ten"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            runtime.seconds(bad)
+    assert math.isfinite(runtime.seconds("1e3"))
+
+
+def test_one_line_flattens_and_keeps_the_pipe_out() -> None:
+    assert runtime.one_line("a\nb |  c") == "a b / c"
+    assert len(runtime.one_line("x" * 1000)) == runtime.MAX_LINE
+
+
+# --- secrets --------------------------------------------------------------------------
+
+
+def test_read_secret_prefers_the_file_and_takes_its_first_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("user:from-file\nignored second line\n")
+    monkeypatch.setenv("VIGIE_TEST_SECRET", "user:from-env")
+    assert runtime.read_secret("VIGIE_TEST_SECRET", str(secret), "token") == "user:from-file"
+    assert runtime.read_secret("VIGIE_TEST_SECRET", None, "token") == "user:from-env"
+    monkeypatch.delenv("VIGIE_TEST_SECRET")
+    assert runtime.read_secret("VIGIE_TEST_SECRET", None, "token") is None
+
+
+def test_read_secret_names_the_file_it_cannot_use(tmp_path: Path) -> None:
+    missing = tmp_path / "missing"
+    with pytest.raises(PluginError, match=f"cannot read token from {missing}: No such file"):
+        runtime.read_secret("UNSET_VARIABLE", str(missing), "token")
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    with pytest.raises(PluginError, match=r"token file .* is empty"):
+        runtime.read_secret("UNSET_VARIABLE", str(empty), "token")
