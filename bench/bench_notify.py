@@ -11,6 +11,7 @@ Budgets (issue 3): median under 80 ms per notification, the storm under 30 s. Ex
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import sqlite3
 import statistics
@@ -21,6 +22,9 @@ import time
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import run_once
 
 ROOT = Path(__file__).resolve().parents[1]
 VIGIE = str(Path(sys.executable).with_name("vigie"))
@@ -67,20 +71,16 @@ def env() -> dict[str, str]:
 
 def one(args: list[str]) -> tuple[float, float]:
     """Wall and CPU (user+sys of the child, from wait4) of one run."""
-    start = time.perf_counter()
-    pid = os.posix_spawn(
-        args[0],
-        args,
-        env(),
-        file_actions=[
-            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-        ],
-    )
-    _, status, usage = os.wait4(pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
+    run = run_once(args)
+    if run.exit_code != 0:
         raise SystemExit(f"vigie notify failed: {' '.join(args)}")
-    return wall, usage.ru_utime + usage.ru_stime
+    return run.wall, run.cpu
+
+
+def byte_compile_bridge() -> None:
+    """Write the bridge's .pyc files, as pip does on install (PYTHONDONTWRITEBYTECODE may
+    be set here, and then every run would measure the compiler)."""
+    compileall.compile_dir(ROOT / "bridge", quiet=1)
 
 
 def storm(config: Path, total: int, parallel: int, offset: int) -> float:
@@ -114,6 +114,7 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=32)
     options = parser.parse_args()
     over = False
+    byte_compile_bridge()
     print(
         f"vigie notify: {options.runs} sequential runs, then a storm of {options.storm} "
         f"({options.parallel} at a time), on the embedded store"

@@ -16,13 +16,13 @@ from typing import Any, NoReturn
 
 import click
 
+from bridge import intake
 from bridge.config import Config, ConfigError, Customer, config_path, load_config
-from bridge.notification import BadNotification, Event, parse_event
+from bridge.intake import NOTIFY_OPTIONS, business_calendar, envvar
 from bridge.store import (
     Invalid,
     NewTicket,
     NotFound,
-    Outcome,
     Refused,
     Store,
     StoreError,
@@ -138,146 +138,24 @@ def cli(ctx: click.Context, config_option: str | None) -> None:
 # -- notify ---------------------------------------------------------------------------------
 
 
-def _notify_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Any]:
-    envvar = "VIGIE_" + name.upper().replace("-", "_")
-    return click.option(f"--{name}", envvar=envvar, help=f"{help_text} [env {envvar}]")
+def _notify_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for name, help_text in reversed(NOTIFY_OPTIONS):
+        env = envvar(name)
+        command = click.option(f"--{name}", envvar=env, help=f"{help_text} [env {env}]")(command)
+    return command
 
 
 @cli.command()
-@_notify_option("type", "PROBLEM, RECOVERY, ACKNOWLEDGEMENT, CUSTOM, FLAPPING*, DOWNTIME*")
-@_notify_option("host", "Icinga host name (the server)")
-@_notify_option("service", "Icinga service name; absent for a host notification")
-@_notify_option("state", "the state: OK/WARNING/CRITICAL/UNKNOWN or UP/DOWN/UNREACHABLE")
-@_notify_option("output", "the plugin output")
-@_notify_option("since", "Unix time of the hard state change: the reference time (R2)")
-@_notify_option("author", "who acknowledged, scheduled the downtime or sent the custom note")
-@_notify_option("comment", "the acknowledgement, downtime or custom comment")
-@_notify_option("customer", "the host's customer (host.vars.customer), for hosts no contract names")
-@_notify_option("notification-number", "Icinga's notification number, to tell re-notifications")
+@_notify_options
 @pass_app
 def notify(app: App, /, **options: str | None) -> None:
     """Record one Icinga notification; exit 0 once it is durably stored."""
+    by_flag = {name.replace("_", "-"): value for name, value in options.items()}
     try:
-        event = parse_event(
-            type=options["type"],
-            host=options["host"],
-            service=options["service"],
-            state=options["state"],
-            output=options["output"],
-            since=options["since"],
-            author=options["author"],
-            comment=options["comment"],
-            customer=options["customer"],
-            notification_number=options["notification_number"],
-            received_at=app.now,
-        )
-    except BadNotification as error:
-        bad_input(str(error))
-    config = app.config
-    from bridge import spool
-
-    spooled = spool.spool_path(config.store_path)
-    try:
-        with Store(config.store_path) as store:
-            if spool.pending(spooled):
-                replayed = spool.replay(spooled, lambda e: record(store, config, e, app.now))
-                click.echo(f"replayed {replayed} spooled notification(s) from {spooled}")
-            outcome = record(store, config, event, app.now)
-    except Exception as error:  # whatever failed, the event must not be lost: spool it
-        try:
-            spool.append(spooled, event)
-        except spool.SpoolError as spool_error:
-            raise Failure(f"{error}; and {spool_error}: NOTHING RECORDED", EXIT_TEMPFAIL) from None
-        reason = str(error) if isinstance(error, StoreUnavailable) else repr(error)
-        click.echo(
-            f"spooled {event.type} for {event.key} in {spooled} ({reason}); "
-            "it is recorded on the next run that can write the store"
-        )
-        return
-    click.echo(describe(outcome, event, app))
-
-
-def record(store: Store, config: Config, event: Event, now: datetime) -> Outcome:
-    """Record one event with what the configuration says about its host."""
-    return store.record_event(
-        event,
-        new_ticket=lambda e: incident_ticket(config, e),
-        closes_on_recovery=lambda customer: (
-            customer is not None
-            and customer in config.customers
-            and config.customers[customer].close_on_recovery
-        ),
-        reopen_within=config.reopen_within,
-        now=now,
-        alerter=lambda ticket, entry: _alerts_for(config, ticket, entry),
-    )
-
-
-def _alerts_for(config: Config, ticket: Ticket, entry: str) -> Any:
-    from bridge.alerts import compose
-
-    return compose(config, ticket, entry)
-
-
-def business_calendar(config: Config) -> Any:
-    """R1's calendar; computed holidays are kept beside the store for the next processes."""
-    from bridge.sla import BusinessCalendar
-
-    return BusinessCalendar.from_config(config, holiday_cache_dir=config.store_path.parent)
-
-
-def incident_ticket(config: Config, event: Event) -> NewTicket:
-    """The ticket an incident opens: contract, level and deadline from the configuration."""
-    from bridge.sla import take_over_deadline
-
-    customer_id, level, assignee = event.customer_hint, None, None
-    found = config.find_server(event.host)
-    if found is not None:
-        customer, server = found
-        customer_id, assignee = customer.id, customer.account_manager
-        if server.covers(event.since.astimezone(config.timezone).date()):
-            level = server.level
-    elif event.customer_hint is not None and event.customer_hint in config.customers:
-        assignee = config.customers[event.customer_hint].account_manager
-    deadline = None
-    if level is not None:
-        calendar = business_calendar(config)
-        deadline = take_over_deadline(event.since, config.levels[level], calendar)
-    first_line = event.output.split("\n", 1)[0][:200]
-    subject = f"{event.key} is {event.state}" + (f": {first_line}" if first_line else "")
-    return NewTicket(
-        kind="incident",
-        key=event.key,
-        customer=customer_id,
-        server=event.host,
-        service=event.service,
-        level=level,
-        subject=subject,
-        reference_at=event.since,
-        deadline_at=deadline,
-        assignee=assignee,
-    )
-
-
-def describe(outcome: Outcome, event: Event, app: App) -> str:
-    """The one line ``vigie notify`` prints."""
-    where = f"ticket {outcome.ticket_id}" if outcome.ticket_id else "no ticket"
-    if outcome.duplicate:
-        return f"{event.type} for {event.key} already recorded ({where}): nothing changed"
-    ticket = outcome.opened
-    if ticket is not None:
-        contract = (
-            f"level {ticket.level}, deadline {app.show_time(ticket.deadline_at)}"
-            if ticket.level
-            else "out of contract (R9)"
-        )
-        return (
-            f"opened ticket {ticket.id} for {event.key} "
-            f"({ticket.customer or 'unknown customer'}, {contract})"
-        )
-    extra = " (taken over)" if outcome.took else ""
-    extra += " (closed on recovery)" if outcome.closed else ""
-    return f"{event.type} for {event.key}: {outcome.entry.replace('_', ' ')} on {where}{extra}"
+        lines = intake.notify(app.config_option, by_flag, app.now)
+    except intake.IntakeFailure as failure:
+        raise Failure(str(failure), failure.exit_code) from None
+    click.echo("\n".join(lines))
 
 
 # -- reading --------------------------------------------------------------------------------

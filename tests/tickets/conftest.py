@@ -45,13 +45,14 @@ def config_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def vigie(config_file: Path) -> Run:
     """Run the installed ``vigie`` command against the temporary configuration."""
+    cache = str(config_file.parent / "cache")  # the validated-config cache, per test
 
     def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [VIGIE, "--config", str(config_file), *args],
             capture_output=True,
             text=True,
-            env=clean_env(**(env or {})),
+            env=clean_env(XDG_CACHE_HOME=cache, **(env or {})),
             timeout=60,
             check=False,
         )

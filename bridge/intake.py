@@ -1,0 +1,229 @@
+"""``vigie notify``: one Icinga notification in, durably stored, one line out.
+
+This is the path Icinga runs thousands of times a day, often hundreds at once, so it stays
+lean: it never imports click (the launcher parses a plain ``notify`` call itself with the
+option table below, and hands anything else to the click CLI), nor anything heavy.
+Whatever fails once the event is read, the event is not lost: it goes to the spool.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from bridge.config import Config, ConfigError, config_path, load_config
+from bridge.notification import BadNotification, Event, parse_event
+from bridge.store import NewTicket, Outcome, Store, StoreUnavailable
+from bridge.tickets import Ticket
+from bridge.times import to_display
+
+EXIT_BAD_INPUT = 2
+EXIT_TEMPFAIL = 75  # sysexits' EX_TEMPFAIL: nothing stored, try again
+
+# The options of `vigie notify`, each also read from VIGIE_<NAME>: the one table both the
+# click command and the launcher's fast path are built from.
+NOTIFY_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("type", "PROBLEM, RECOVERY, ACKNOWLEDGEMENT, CUSTOM, FLAPPING*, DOWNTIME*"),
+    ("host", "Icinga host name (the server)"),
+    ("service", "Icinga service name; absent for a host notification"),
+    ("state", "the state: OK/WARNING/CRITICAL/UNKNOWN or UP/DOWN/UNREACHABLE"),
+    ("output", "the plugin output"),
+    ("since", "Unix time of the hard state change: the reference time (R2)"),
+    ("author", "who acknowledged, scheduled the downtime or sent the custom note"),
+    ("comment", "the acknowledgement, downtime or custom comment"),
+    ("customer", "the host's customer (host.vars.customer), for hosts no contract names"),
+    ("notification-number", "Icinga's notification number, to tell re-notifications"),
+)
+
+
+def envvar(name: str) -> str:
+    """The environment variable of a notify option: ``VIGIE_NOTIFICATION_NUMBER``..."""
+    return "VIGIE_" + name.upper().replace("-", "_")
+
+
+class IntakeFailure(Exception):
+    """The notification was not recorded: one line for stderr and the exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def parse_notify_argv(argv: Sequence[str]) -> tuple[str | None, dict[str, str | None]] | None:
+    """A plain ``[--config FILE] notify --opt VALUE...`` call as (config, options); None
+    for anything else (help, version, an unknown option...), which click then handles."""
+    args = list(argv)
+    config: str | None = None
+    if args and args[0].startswith("--config"):
+        config, args = _take(args, "--config")
+        if config is None:
+            return None
+    if not args or args[0] != "notify":
+        return None
+    known = {name for name, _ in NOTIFY_OPTIONS}
+    options: dict[str, str | None] = {}
+    args = args[1:]
+    while args:
+        flag = args[0].split("=", 1)[0]
+        if not flag.startswith("--") or flag[2:] not in known or flag[2:] in options:
+            return None
+        value, args = _take(args, flag)
+        if value is None:
+            return None
+        options[flag[2:]] = value
+    for name, _ in NOTIFY_OPTIONS:
+        if name not in options:
+            options[name] = os.environ.get(envvar(name)) or None  # empty means absent
+    return config or os.environ.get("VIGIE_CONFIG") or None, options
+
+
+def _take(args: list[str], flag: str) -> tuple[str | None, list[str]]:
+    if args[0].startswith(flag + "="):
+        return args[0][len(flag) + 1 :], args[1:]
+    if args[0] == flag and len(args) > 1:
+        return args[1], args[2:]
+    return None, args
+
+
+def notify(
+    config_option: str | None, options: Mapping[str, str | None], now: datetime
+) -> list[str]:
+    """Record one notification; return the lines to print, or raise IntakeFailure."""
+    try:
+        event = parse_event(
+            type=options.get("type"),
+            host=options.get("host"),
+            service=options.get("service"),
+            state=options.get("state"),
+            output=options.get("output"),
+            since=options.get("since"),
+            author=options.get("author"),
+            comment=options.get("comment"),
+            customer=options.get("customer"),
+            notification_number=options.get("notification-number"),
+            received_at=now,
+        )
+    except BadNotification as error:
+        raise IntakeFailure(str(error), EXIT_BAD_INPUT) from None
+    config = load(config_option)
+    from bridge import spool
+
+    spooled = spool.spool_path(config.store_path)
+    lines = []
+    try:
+        with Store(config.store_path) as store:
+            if spool.pending(spooled):
+                replayed = spool.replay(spooled, lambda e: record(store, config, e, now))
+                lines.append(f"replayed {replayed} spooled notification(s) from {spooled}")
+            outcome = record(store, config, event, now)
+    except Exception as error:  # whatever failed, the event must not be lost: spool it
+        try:
+            spool.append(spooled, event)
+        except spool.SpoolError as spool_error:
+            raise IntakeFailure(
+                f"{error}; and {spool_error}: NOTHING RECORDED", EXIT_TEMPFAIL
+            ) from None
+        reason = str(error) if isinstance(error, StoreUnavailable) else repr(error)
+        lines.append(
+            f"spooled {event.type} for {event.key} in {spooled} ({reason}); "
+            "it is recorded on the next run that can write the store"
+        )
+        return lines
+    lines.append(describe(outcome, event, config))
+    return lines
+
+
+def load(config_option: str | None) -> Config:
+    """The configuration, or IntakeFailure naming the file and its first problem."""
+    path = config_path(config_option)
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        first = error.problems[0] if error.problems else str(error)
+        more = len(error.problems) - 1
+        tail = f" (and {more} more: run vigie check-config)" if more > 0 else ""
+        raise IntakeFailure(f"configuration {path}: {first}{tail}", EXIT_BAD_INPUT) from None
+
+
+def record(store: Store, config: Config, event: Event, now: datetime) -> Outcome:
+    """Record one event with what the configuration says about its host."""
+    return store.record_event(
+        event,
+        new_ticket=lambda e: incident_ticket(config, e),
+        closes_on_recovery=lambda customer: (
+            customer is not None
+            and customer in config.customers
+            and config.customers[customer].close_on_recovery
+        ),
+        reopen_within=config.reopen_within,
+        now=now,
+        alerter=lambda ticket, entry: _alerts_for(config, ticket, entry),
+    )
+
+
+def _alerts_for(config: Config, ticket: Ticket, entry: str) -> Any:
+    from bridge.alerts import compose
+
+    return compose(config, ticket, entry)
+
+
+def business_calendar(config: Config) -> Any:
+    """R1's calendar; computed holidays are kept beside the store for the next processes."""
+    from bridge.sla import BusinessCalendar
+
+    return BusinessCalendar.from_config(config, holiday_cache_dir=config.store_path.parent)
+
+
+def incident_ticket(config: Config, event: Event) -> NewTicket:
+    """The ticket an incident opens: contract, level and deadline from the configuration."""
+    from bridge.sla import take_over_deadline
+
+    customer_id, level, assignee = event.customer_hint, None, None
+    found = config.find_server(event.host)
+    if found is not None:
+        customer, server = found
+        customer_id, assignee = customer.id, customer.account_manager
+        if server.covers(event.since.astimezone(config.timezone).date()):
+            level = server.level
+    elif event.customer_hint is not None and event.customer_hint in config.customers:
+        assignee = config.customers[event.customer_hint].account_manager
+    deadline = None
+    if level is not None:
+        calendar = business_calendar(config)
+        deadline = take_over_deadline(event.since, config.levels[level], calendar)
+    first_line = event.output.split("\n", 1)[0][:200]
+    subject = f"{event.key} is {event.state}" + (f": {first_line}" if first_line else "")
+    return NewTicket(
+        kind="incident",
+        key=event.key,
+        customer=customer_id,
+        server=event.host,
+        service=event.service,
+        level=level,
+        subject=subject,
+        reference_at=event.since,
+        deadline_at=deadline,
+        assignee=assignee,
+    )
+
+
+def describe(outcome: Outcome, event: Event, config: Config) -> str:
+    """The one line ``vigie notify`` prints."""
+    where = f"ticket {outcome.ticket_id}" if outcome.ticket_id else "no ticket"
+    if outcome.duplicate:
+        return f"{event.type} for {event.key} already recorded ({where}): nothing changed"
+    ticket = outcome.opened
+    if ticket is not None:
+        deadline = to_display(ticket.deadline_at, config.timezone)
+        contract = (
+            f"level {ticket.level}, deadline {deadline}" if ticket.level else "out of contract (R9)"
+        )
+        return (
+            f"opened ticket {ticket.id} for {event.key} "
+            f"({ticket.customer or 'unknown customer'}, {contract})"
+        )
+    extra = " (taken over)" if outcome.took else ""
+    extra += " (closed on recovery)" if outcome.closed else ""
+    return f"{event.type} for {event.key}: {outcome.entry.replace('_', ' ')} on {where}{extra}"
