@@ -141,3 +141,46 @@ def test_nothing_writable_at_all_fails_loudly_with_tempfail(tmp_path: Path) -> N
     assert result.returncode == 75
     assert "NOTHING RECORDED" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_full_disk_spools_and_the_next_run_replays(config_file: Path, vigie: Run) -> None:
+    """The file system refuses to grow the database (a file-size limit stands in for a full
+    disk: writes past it fail with EFBIG, as they fail with ENOSPC on a full disk)."""
+    import resource
+    import signal
+
+    assert _notify(config_file, "http").returncode == 0  # the store exists, with its WAL
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write instead of dying
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+
+    full = subprocess.run(
+        [
+            VIGIE,
+            "--config",
+            str(config_file),
+            "notify",
+            "--type",
+            "PROBLEM",
+            "--host",
+            "web01",
+            "--service",
+            "disk",
+            "--state",
+            "CRITICAL",
+            "--since",
+            "1795800000",
+        ],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=60,
+        check=False,
+        preexec_fn=small_files,
+    )
+    assert full.returncode == 0, full.stderr
+    assert "spooled PROBLEM for web01!disk" in full.stdout
+    assert "replayed 1" in _notify(config_file, "smtp").stdout
+    keys = sorted(t["key"] for t in as_json(vigie("tickets", "--format", "json")))
+    assert keys == ["web01!disk", "web01!http", "web01!smtp"]
