@@ -623,8 +623,7 @@ def _customers_for(
     app: App, store: Store, customer: str | None, every: bool, since: datetime, until: datetime
 ) -> list[str]:
     if every:
-        seen = {t.customer for t in store.tickets(since=since, until=until) if t.customer}
-        return sorted(set(app.config.customers) | seen)
+        return sorted(set(app.config.customers) | set(store.customers(since, until)))
     if customer is None:
         bad_input("give --customer C or --all")
     if customer not in app.config.customers and not store.tickets(customer=customer):

@@ -716,6 +716,15 @@ class Store:
         rows = self._db.execute(f"SELECT * FROM tickets {where} ORDER BY id", params)
         return [_ticket(row) for row in rows]
 
+    def customers(self, since: datetime, until: datetime) -> list[str]:
+        """The customers with tickets whose reference time is in [since, until)."""
+        rows = self._db.execute(
+            "SELECT DISTINCT customer FROM tickets WHERE customer IS NOT NULL "
+            "AND reference_at >= ? AND reference_at < ? ORDER BY customer",
+            (to_db(since), to_db(until)),
+        )
+        return [row["customer"] for row in rows]
+
     def history(self, ticket_id: int) -> list[HistoryEntry]:
         """A ticket's whole history, in the order it was recorded."""
         rows = self._db.execute(
