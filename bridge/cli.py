@@ -68,17 +68,10 @@ class App:
     @property
     def config(self) -> Config:
         if self._config is None:
-            path = config_path(self.config_option)
             try:
-                self._config = load_config(path)
-            except ConfigError as error:
-                first = error.problems[0] if error.problems else str(error)
-                more = (
-                    f" (and {len(error.problems) - 1} more: run vigie check-config)"
-                    if len(error.problems) > 1
-                    else ""
-                )
-                bad_input(f"configuration {path}: {first}{more}")
+                self._config = intake.load(self.config_option)
+            except intake.IntakeFailure as failure:
+                raise Failure(str(failure), failure.exit_code) from None
         return self._config
 
     @contextmanager
