@@ -276,6 +276,26 @@ def show(app: App, ticket_id: int, fmt: str) -> None:
             click.echo(f"  {app.show_time(approval.at)}  by {approval.by}")
 
 
+@cli.command()
+@click.argument("key")
+@FORMAT
+@pass_app
+def events(app: App, key: str, fmt: str) -> None:
+    """Every notification recorded for a host or host!service, ticket or not (R15)."""
+    with app.store() as store:
+        found = store.events_of(key)
+    tz = app.config.timezone
+    if fmt == "json":
+        _json([dict(history_json(e, tz), ticket=e.ticket_id) for e in found])
+        return
+    for entry in found:
+        ticket = f"#{entry.ticket_id}" if entry.ticket_id else "-"
+        detail = " ".join(part for part in (entry.state, entry.actor, entry.comment) if part)
+        click.echo(f"{app.show_time(entry.at)}  {ticket:>6}  {entry.type:<20} {detail}".rstrip())
+    if not found:
+        click.echo(f"nothing recorded for {key}")
+
+
 # -- staff ----------------------------------------------------------------------------------
 
 

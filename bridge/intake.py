@@ -211,7 +211,10 @@ def incident_ticket(config: Config, event: Event) -> NewTicket:
 
 def describe(outcome: Outcome, event: Event, config: Config) -> str:
     """The one line ``vigie notify`` prints."""
-    where = f"ticket {outcome.ticket_id}" if outcome.ticket_id else "no ticket"
+    what = outcome.entry.replace("_", " ")
+    if outcome.ticket_id is None:
+        return f"{event.type} for {event.key}: {what} recorded (no ticket follows {event.key})"
+    where = f"ticket {outcome.ticket_id}"
     if outcome.duplicate:
         return f"{event.type} for {event.key} already recorded ({where}): nothing changed"
     ticket = outcome.opened
@@ -226,4 +229,4 @@ def describe(outcome: Outcome, event: Event, config: Config) -> str:
         )
     extra = " (taken over)" if outcome.took else ""
     extra += " (closed on recovery)" if outcome.closed else ""
-    return f"{event.type} for {event.key}: {outcome.entry.replace('_', ' ')} on {where}{extra}"
+    return f"{event.type} for {event.key}: {what} on {where}{extra}"

@@ -757,11 +757,10 @@ class Store:
             found[row["ticket_id"]].append(_work(row))
         return found
 
-    def detached_events(self, key: str) -> list[HistoryEntry]:
-        """Events of a key that belong to no ticket (a downtime before any problem...)."""
-        rows = self._db.execute(
-            "SELECT * FROM events WHERE ticket_id IS NULL AND key = ? ORDER BY id", (key,)
-        )
+    def events_of(self, key: str) -> list[HistoryEntry]:
+        """Every notification recorded for a host or ``host!service``, with or without a
+        ticket (a downtime before any problem has none), in the order recorded."""
+        rows = self._db.execute("SELECT * FROM events WHERE key = ? ORDER BY id", (key,))
         return [_entry(row) for row in rows]
 
     def last_entry(self, ticket_id: int, types: Sequence[str]) -> HistoryEntry | None:

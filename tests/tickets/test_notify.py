@@ -232,6 +232,10 @@ def test_problem_during_a_downtime_gets_its_ticket_marked(vigie: Run) -> None:
     problem(vigie)
     (ticket,) = tickets(vigie)
     assert ticket["in_downtime"] is True
+    # R15: the downtime that came before any ticket is still there to consult.
+    events = as_json(vigie("events", "web01!http", "--format", "json"))
+    assert [(e["type"], e["ticket"]) for e in events] == [("downtime_start", None), ("opened", 1)]
+    assert events[0]["by"] == "carol" and events[0]["comment"] == "maintenance"
 
 
 def test_host_no_contract_covers_is_out_of_contract(vigie: Run) -> None:
