@@ -11,11 +11,9 @@ nobody else; a cache that cannot be written is simply not kept.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import stat
-import tempfile
 from pathlib import Path
 
 FORMAT = 1
@@ -45,8 +43,13 @@ def _file(path: Path) -> Path | None:
     folder = _folder()
     if folder is None:
         return None
-    key = hashlib.sha256(str(path.absolute()).encode("utf-8", "surrogateescape")).hexdigest()
-    return folder / f"config-{key[:24]}.pickle"
+    # The path itself, escaped, names the file: readable, and no hashing module to load.
+    key = str(path.absolute()).replace("%", "%25").replace("/", "%2F")
+    if len(key) > 200:
+        import hashlib
+
+        key = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+    return folder / f"config-{key}.pickle"
 
 
 def _trusted(path: Path) -> bool:
@@ -87,6 +90,8 @@ def write(path: Path, config: object) -> None:
         cache.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _trusted(cache.parent):
             return
+        import tempfile  # only on a miss
+
         data = pickle.dumps((FORMAT, stamp, _code_stamp(), config), pickle.HIGHEST_PROTOCOL)
         handle, temporary = tempfile.mkstemp(dir=cache.parent, prefix=".config-")
         try:

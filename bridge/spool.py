@@ -9,7 +9,6 @@ is idempotent (each event has an identity), a replay interrupted half-way is saf
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +29,8 @@ def spool_path(store_path: Path) -> Path:
 
 
 def _to_json(event: Event) -> str:
+    import json  # the spool is the rare path: keep its imports off the usual one
+
     data: dict[str, Any] = dict(vars(event))
     data["since"] = event.since.isoformat()
     data["received_at"] = event.received_at.isoformat()
@@ -37,6 +38,8 @@ def _to_json(event: Event) -> str:
 
 
 def _from_json(line: str) -> Event:
+    import json
+
     data = json.loads(line)
     data["since"] = datetime.fromisoformat(data["since"])
     data["received_at"] = datetime.fromisoformat(data["received_at"])
