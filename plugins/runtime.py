@@ -15,7 +15,8 @@ nagiosplugin supplies the model (Resource acquires, Context judges, Summary word
 controls) and its Runtime formats the output; this module adds the argument parsing,
 the deadline and the error handling around ``Check``, in place of ``guarded``/``Check.main``.
 Start-up time is part of every check's cost, so this module imports only what nagiosplugin
-and http.client load anyway (notably not ``typing`` or ``dataclasses``).
+loads anyway (notably not ``typing`` or ``dataclasses``), and loads nagiosplugin without the
+parts Vigie does not use (see ``_import_nagiosplugin``).
 """
 
 from __future__ import annotations
@@ -31,17 +32,68 @@ import threading
 import time
 import traceback
 
-import nagiosplugin
-
 from plugins import __version__
 
 # mypy treats any name TYPE_CHECKING as true; importing it from typing would cost ~2 ms
 # of start-up on every check run.
 TYPE_CHECKING = False
 
+
+def _import_nagiosplugin() -> object:
+    """nagiosplugin, its ``Cookie`` and ``LogTail`` loaded on first use instead of up front.
+
+    The package's ``__init__`` imports every class it offers; ``Cookie`` and ``LogTail``
+    (state files between runs) bring tempfile, shutil, bz2, lzma, random and json, about
+    a tenth of a check's whole run time, for nothing unless a check keeps state. Empty
+    stand-ins take their place while the package loads; afterwards the package serves
+    the real classes on first access (PEP 562), and importing the submodules works as
+    ever. Should a future nagiosplugin not fit this, it is imported the plain way.
+    """
+    if "nagiosplugin" in sys.modules:
+        return sys.modules["nagiosplugin"]
+    deferred = {"nagiosplugin.cookie": "Cookie", "nagiosplugin.logtail": "LogTail"}
+    stand_ins = {}
+    for module_name, class_name in deferred.items():
+        if module_name not in sys.modules:
+            stand_in = type(sys)(module_name)
+            setattr(stand_in, class_name, None)
+            stand_ins[module_name] = stand_in
+    sys.modules.update(stand_ins)
+    try:
+        import nagiosplugin as package
+    except ImportError:
+        package = None
+    finally:
+        for module_name, stand_in in stand_ins.items():
+            if sys.modules.get(module_name) is stand_in:
+                del sys.modules[module_name]
+    if package is None:
+        import nagiosplugin as package
+
+        return package
+    lazy = {}
+    for module_name, class_name in deferred.items():
+        if module_name in stand_ins and getattr(package, class_name, None) is None:
+            delattr(package, class_name)
+            lazy[class_name] = module_name
+
+    def load_on_access(name: str) -> object:
+        if name not in lazy:
+            raise AttributeError(f"module 'nagiosplugin' has no attribute {name!r}")
+        module = __import__(lazy[name], fromlist=[name])
+        value = getattr(module, name)
+        setattr(package, name, value)
+        return value
+
+    package.__getattr__ = load_on_access
+    return package
+
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
     from typing import Any, NoReturn
+
+    import nagiosplugin
 
     # nagiosplugin ships no type information: these declarations describe the parts of its
     # API that Vigie uses, so that plugins subclass typed classes under mypy --strict.
@@ -172,6 +224,7 @@ if TYPE_CHECKING:
         def verbose(self, value: int) -> None: ...
         def run(self, check: Check) -> None: ...
 else:
+    nagiosplugin = _import_nagiosplugin()
     from nagiosplugin import (
         Check,
         Context,

@@ -575,6 +575,87 @@ def raw_server(request: pytest.FixtureRequest) -> Callable[..., RawServer]:
     return start
 
 
+class ScriptedServer:
+    """Answers every connection on 127.0.0.1 with ``reply``, then closes (or holds) it.
+
+    Records each request as received: the head up to the blank line, and as many bytes
+    of body as its Content-Length announces.
+    """
+
+    def __init__(self, reply: bytes, hold: bool = False) -> None:
+        self.reply = reply
+        self.hold = hold
+        self.requests: list[bytes] = []
+        self.listener = socket.socket()
+        self.listener.bind((LOOPBACK, 0))
+        self.listener.listen(8)
+        self.port = self.listener.getsockname()[1]
+        self.stopping = threading.Event()
+        self.held: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stopping.is_set():
+            ready, _, _ = select.select([self.listener], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                self.requests.append(self._read_request(conn))
+                conn.sendall(self.reply)
+            except OSError:
+                pass
+            if self.hold:
+                self.held.append(conn)
+            else:
+                conn.close()
+
+    def _read_request(self, conn: socket.socket) -> bytes:
+        conn.settimeout(MAX_WAIT)
+        data = b""
+        deadline = time.monotonic() + MAX_WAIT
+        while b"\r\n\r\n" not in data and time.monotonic() < deadline:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(body) < length and time.monotonic() < deadline:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+        return head + b"\r\n\r\n" + body
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=MAX_WAIT)
+        self.listener.close()
+        for conn in self.held:
+            conn.close()
+
+
+@pytest.fixture
+def scripted_server(request: pytest.FixtureRequest) -> Callable[..., ScriptedServer]:
+    """A factory: a server that answers with the given bytes, stopped when the test ends."""
+
+    def start(reply: bytes, hold: bool = False) -> ScriptedServer:
+        server = ScriptedServer(reply, hold)
+        request.addfinalizer(server.stop)
+        return server
+
+    return start
+
+
 # --- an HTTP proxy --------------------------------------------------------------------
 
 

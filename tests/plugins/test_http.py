@@ -11,6 +11,7 @@ import base64
 import re
 import socket
 import ssl
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,13 +20,16 @@ import pytest
 from .conftest import (
     BASIC_PASSWORD,
     BASIC_USER,
+    CHECK_HTTP,
     HOME_PAGE,
     Certificates,
     PluginRun,
     ProxyServer,
     RawServer,
+    ScriptedServer,
     TestServer,
     check_http,
+    run_command,
     server_context,
 )
 
@@ -43,7 +47,9 @@ HTTPS_PERFDATA = [
 TLSServer = Callable[..., TestServer]
 
 
-def local(server: TestServer | RawServer, *args: str, **kwargs: dict[str, str]) -> PluginRun:
+def local(
+    server: TestServer | RawServer | ScriptedServer, *args: str, **kwargs: dict[str, str]
+) -> PluginRun:
     """check_vigie_http against a plain server on 127.0.0.1."""
     return check_http("-H", "127.0.0.1", "-p", str(server.port), *args, **kwargs)
 
@@ -702,6 +708,65 @@ def test_connection_closed_without_an_answer(raw_server: Callable[..., RawServer
     assert "closed the connection without answering" in run.text
 
 
+@pytest.mark.parametrize(
+    ("reply", "why"),
+    [
+        (
+            b"HTTP/1.1 200 OK\r\n" + b"X-Flood: 1\r\n" * 101 + b"\r\n",
+            "invalid HTTP response from 127.0.0.1 port {port}: more than 100 header fields",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nX-Big: " + b"x" * 70000 + b"\r\n\r\n",
+            "invalid HTTP response from 127.0.0.1 port {port}: "
+            "a header field line longer than 65536 bytes",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n",
+            "invalid HTTP response from 127.0.0.1 port {port}: invalid chunk size 'not-hex\\r\\n'",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabc",
+            "127.0.0.1 port {port} closed the connection after 3 bytes of the body, "
+            "2 more were announced",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\nabcdef",
+            "invalid HTTP response from 127.0.0.1 port {port}: invalid Content-Length '5, 6'",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+            "invalid HTTP response from 127.0.0.1 port {port}: "
+            "malformed header field line 'no colon here'",
+        ),
+    ],
+)
+def test_hostile_framing_is_one_critical_line(
+    scripted_server: Callable[..., ScriptedServer], reply: bytes, why: str
+) -> None:
+    server = scripted_server(reply)
+    run = local(server)
+    assert run.code == 2, run
+    assert run.text == f"HTTP CRITICAL - {why.format(port=server.port)}"
+    assert len(run.lines) == 1
+    # The times taken before the failure are kept; no size for a failed exchange.
+    assert list(run.perfdata)[:2] == ["time", "time_connect"]
+    assert "size" not in run.perfdata and "time_transfer" not in run.perfdata
+
+
+def test_chunked_trailers_and_interim_responses(
+    scripted_server: Callable[..., ScriptedServer],
+) -> None:
+    server = scripted_server(
+        b"HTTP/1.1 100 Continue\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"6;ext=1\r\nhello \r\n5\r\nworld\r\n0\r\nX-Digest: sha-256=abc\r\n\r\n"
+    )
+    run = local(server, "-s", "hello world", "-vvv")
+    assert run.code == 0, run
+    assert run.text.startswith("HTTP OK - 200 OK, 11 bytes in ")
+    assert "response trailers: [('X-Digest', 'sha-256=abc')]" in run.stdout
+
+
 def test_body_shorter_than_announced(http_server: TestServer) -> None:
     run = local(http_server, "-u", "/truncated")
     assert run.code == 2, run
@@ -791,3 +856,47 @@ def test_echo_document_shape(http_server: TestServer) -> None:
     # Guards the test application itself: /echo answers JSON describing the request.
     run = local(http_server, "-u", "/echo/shape", "-s", '"path": "/echo/shape"')
     assert run.code == 0, run
+
+
+# --- start-up -------------------------------------------------------------------------
+
+
+def imported_modules(*args: str, env: dict[str, str] | None = None) -> tuple[PluginRun, set[str]]:
+    """Run check_vigie_http under ``python -X importtime``: its run and every module loaded."""
+    run = run_command([sys.executable, "-X", "importtime", str(CHECK_HTTP), *args], env=env)
+    modules = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)$", run.stderr, re.M))
+    assert "plugins.http" in modules, run
+    return run, modules
+
+
+HEAVY = {"http.client", "email", "email.utils", "email.parser", "urllib.request", "requests"}
+TLS_MODULES = {"ssl", "_ssl"}
+
+
+def test_plain_http_loads_neither_ssl_nor_http_client_nor_email(
+    http_server: TestServer, proxy_server: Callable[..., ProxyServer]
+) -> None:
+    # The richest plain path: redirects, content and age checks, credentials, a proxy.
+    port = str(http_server.port)
+    proxy = proxy_server()
+    env = {"VIGIE_HTTP_AUTH": "a:b", "http_proxy": f"http://127.0.0.1:{proxy.port}"}
+    args = ["-H", "127.0.0.1", "-p", port, "-u", "/redirect-to?url=/", "-f", "-M", "99999d"]
+    run, modules = imported_modules(*args, "-s", "Welcome", env=env)
+    assert run.code == 0, run
+    assert proxy.seen, "the run did not go through the proxy"
+    assert modules & (HEAVY | TLS_MODULES) == set()
+    for other in (["--help"], ["-H", "h", "-p", "0"]):
+        run, modules = imported_modules(*other)
+        assert run.code == 3, run
+        assert modules & (HEAVY | TLS_MODULES) == set()
+
+
+def test_https_loads_ssl_but_neither_http_client_nor_email(
+    tls_server: TLSServer, certs: Certificates
+) -> None:
+    server = tls_server("valid")
+    args = ("-H", "localhost", "-p", str(server.port), "-S", "--ca-file", str(certs.ca), "-C", "1")
+    run, modules = imported_modules(*args)
+    assert run.code == 0, run
+    assert modules >= TLS_MODULES
+    assert modules & HEAVY == set()

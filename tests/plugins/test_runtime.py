@@ -27,6 +27,36 @@ def sample(*args: str) -> PluginRun:
     return run_command([sys.executable, str(SAMPLE), *args])
 
 
+# --- start-up -------------------------------------------------------------------------
+
+LEAN_IMPORT_PROBE = """
+import sys
+import plugins.runtime
+print(sorted(m for m in ("tempfile", "json", "nagiosplugin.cookie") if m in sys.modules))
+import nagiosplugin
+from nagiosplugin import Cookie, LogTail
+import nagiosplugin.cookie, nagiosplugin.logtail
+print(Cookie is nagiosplugin.cookie.Cookie is nagiosplugin.Cookie, Cookie.__name__)
+print(LogTail is nagiosplugin.logtail.LogTail, LogTail.__name__)
+try:
+    nagiosplugin.NoSuchThing
+except AttributeError as exc:
+    print(exc)
+"""
+
+
+def test_nagiosplugin_state_classes_load_only_when_used() -> None:
+    # Cookie and LogTail pull in tempfile and json; a check that keeps no state skips them,
+    # and one that does still finds them where nagiosplugin puts them.
+    run = run_command([sys.executable, "-c", LEAN_IMPORT_PROBE])
+    assert run.lines == [
+        "[]",
+        "True Cookie",
+        "True LogTail",
+        "module 'nagiosplugin' has no attribute 'NoSuchThing'",
+    ], run
+
+
 # --- arguments ------------------------------------------------------------------------
 
 

@@ -1,0 +1,429 @@
+"""The command line of check_vigie_http: every flag, its type, and the validated Request.
+
+Domain model: what an Icinga admin asks the check for, flag by flag, in the words of
+check_http and check_curl (``-H``, ``-I``, ``-u``, ``-e``, ``-s``, ``-C`` ...), so that a
+CheckCommand written for them needs few changes. A flag's type rejects a malformed value
+as it is parsed; ``request_from_args`` rejects flags that do not fit together, and turns
+the rest into a ``Request``: the first target and how to talk to it. Both end as one
+UNKNOWN line with the usage (plugins.runtime), never as argparse's exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import socket
+
+from plugins import __version__, http_target, runtime
+from plugins.http_target import DEFAULT_PORTS, Target
+from plugins.http_wire import is_token
+from plugins.runtime import PluginError, Range, UsageError
+
+NAME = "HTTP"
+PROG = "check_vigie_http"
+AUTH_ENV = "VIGIE_HTTP_AUTH"
+# --tls-min-version choices (plugins.tls maps them to protocol versions).
+TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+
+
+class Request:
+    """What the command line asks for, validated: the first target and how to talk to it."""
+
+    def __init__(self) -> None:
+        self.target = Target("http", "", 80, "", "", "/")
+        self.method = "GET"
+        self.body: bytes | None = None
+        self.headers: list[tuple[str, str]] = []
+        self.authorization: str | None = None
+        self.follow = False
+        self.max_redirects = 15
+        self.family = socket.AF_UNSPEC
+        self.proxy: str | None = None
+        self.sni: str | None = None
+        self.send_sni = True
+        self.verify = True
+        self.ca_file: str | None = None
+        self.client_cert: str | None = None
+        self.client_key: str | None = None
+        self.tls_min_version: str | None = None
+        self.string: str | None = None
+        self.pattern: re.Pattern[str] | None = None
+        self.header_string: str | None = None
+        self.want_age = False
+
+    @property
+    def keep_body(self) -> bool:
+        """True when a content option needs the body kept."""
+        return self.string is not None or self.pattern is not None
+
+
+class Expected:
+    """The status codes ``-e`` accepts, as typed (``200,301-302``) and as ranges."""
+
+    def __init__(self, text: str, ranges: list[tuple[int, int]]) -> None:
+        self.text = text
+        self.ranges = ranges
+
+    def accepts(self, code: int) -> bool:
+        """True when ``code`` is one of the expected codes."""
+        return any(low <= code <= high for low, high in self.ranges)
+
+
+# --- flag types -----------------------------------------------------------------------
+
+
+def _status_spec(text: str) -> Expected:
+    spec = []
+    for item in text.split(","):
+        match = re.fullmatch(r"\s*(\d{3})\s*(?:-\s*(\d{3})\s*)?", item)
+        if not match:
+            raise argparse.ArgumentTypeError(
+                f"invalid status list {text!r}: expected codes and ranges like 200,301-302"
+            )
+        low = int(match.group(1))
+        high = int(match.group(2) or low)
+        if low > high:
+            raise argparse.ArgumentTypeError(f"invalid status range {item.strip()!r}")
+        spec.append((low, high))
+    return Expected(text.replace(" ", ""), spec)
+
+
+def _size_spec(text: str) -> Range:
+    match = re.fullmatch(r"(\d+)(?::(\d+))?", text.strip())
+    if not match or (match.group(2) and int(match.group(2)) < int(match.group(1))):
+        raise argparse.ArgumentTypeError(
+            f"invalid size {text!r}: expected MIN or MIN:MAX in bytes, e.g. 100 or 100:50000"
+        )
+    return Range(f"{match.group(1)}:{match.group(2) or ''}")
+
+
+def _age_spec(text: str) -> tuple[float, str]:
+    match = re.fullmatch(r"(\d+)([smhd]?)", text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(
+            f"invalid age {text!r}: expected a number of seconds, or with m, h or d, e.g. 2d"
+        )
+    unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    return float(int(match.group(1)) * unit), text.strip()
+
+
+def _cert_spec(text: str) -> tuple[float, float]:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(?:,(\d+(?:\.\d+)?))?", text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(
+            f"invalid certificate days {text!r}: expected WARN[,CRIT], e.g. 30,14"
+        )
+    warn = float(match.group(1))
+    crit = float(match.group(2) or 0)
+    if crit > warn:
+        raise argparse.ArgumentTypeError(f"invalid certificate days {text!r}: CRIT above WARN")
+    return warn, crit
+
+
+def _header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    if not sep or not is_token(name.strip()) or re.search(r"[\r\n\x00]", value):
+        raise argparse.ArgumentTypeError(f"invalid header {text!r}: expected 'Name: value'")
+    return name.strip(), value.strip()
+
+
+def _method(text: str) -> str:
+    if not is_token(text):
+        raise argparse.ArgumentTypeError(f"invalid method {text!r}: not an HTTP token")
+    return text
+
+
+def _uri(text: str) -> str:
+    if not text.startswith("/") or re.search(r"[\x00-\x20\x7f]", text):
+        raise argparse.ArgumentTypeError(
+            f"invalid URI {text!r}: expected a path and query starting with /, without spaces"
+        )
+    return text
+
+
+def _regex(text: str) -> str:
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise argparse.ArgumentTypeError(f"invalid regular expression {text!r}: {exc}") from None
+    return text
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: expected 1 to 65535")
+    return int(text)
+
+
+def build_parser() -> runtime.PluginArgumentParser:
+    """The command line of check_vigie_http, documented flag by flag."""
+    parser = runtime.PluginArgumentParser(
+        NAME,
+        PROG,
+        "Check an HTTP(S) service the way a user reaches it: status, content, timing, "
+        "certificate.\nFirst line: HTTP OK - 200 OK, 1234 bytes in 0.012 s | time=0.012345s;W;C;0 "
+        "size=1234B;;;0 ...",
+        epilog=(
+            "Perfdata, in seconds and bytes: time (total, redirects included), size, then for\n"
+            "the last request time_connect (TCP), time_tls (handshake), time_firstbyte and\n"
+            "time_headers (from the request sent to the first byte / to the end of the\n"
+            "headers), time_transfer (the body), and cert_days_left (HTTPS).\n\n"
+            "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad arguments, the plugin's\n"
+            "own deadline, an internal error; also after --help and --version).\n\n"
+            f"Basic auth credentials come from ${AUTH_ENV} (user:password) or --auth-file,\n"
+            "never from the command line, which Icinga logs."
+        ),
+    )
+    target = parser.add_argument_group("target")
+    target.add_argument(
+        "-H",
+        "--hostname",
+        metavar="HOST",
+        help="virtual host name: Host header, SNI and certificate name; HOST:PORT puts the "
+        "port in the Host header only, as check_http does",
+    )
+    target.add_argument(
+        "-I", "--ip", metavar="ADDRESS", help="address to connect to (default: HOST resolved)"
+    )
+    target.add_argument("-p", "--port", type=_port, help="TCP port (default 80, or 443 with TLS)")
+    target.add_argument(
+        "-u", "--uri", type=_uri, default="/", help="path and query to ask for (default /)"
+    )
+    family = target.add_mutually_exclusive_group()
+    family.add_argument(
+        "-4", dest="family", action="store_const", const=socket.AF_INET, help="IPv4 only"
+    )
+    family.add_argument(
+        "-6", dest="family", action="store_const", const=socket.AF_INET6, help="IPv6 only"
+    )
+
+    tls = parser.add_argument_group("TLS and certificate")
+    tls.add_argument("-S", "--ssl", action="store_true", help="use TLS (https)")
+    tls.add_argument(
+        "--sni",
+        metavar="NAME",
+        help="server name to send in SNI and to verify the certificate against "
+        "(default: the host name; implies -S)",
+    )
+    tls.add_argument(
+        "--no-sni",
+        action="store_true",
+        help="send no SNI (the certificate is still checked against the host name)",
+    )
+    tls.add_argument(
+        "--tls-min-version",
+        choices=TLS_VERSIONS,
+        help="lowest TLS version to accept",
+    )
+    tls.add_argument("--client-cert", metavar="FILE", help="client certificate (PEM; implies -S)")
+    tls.add_argument(
+        "--client-key",
+        metavar="FILE",
+        help="key of the client certificate when not in --client-cert",
+    )
+    tls.add_argument(
+        "--ca-file",
+        metavar="FILE",
+        help="trust these CA certificates (PEM) instead of the system's",
+    )
+    tls.add_argument(
+        "--insecure",
+        action="store_true",
+        help="do not verify the certificate chain and host name",
+    )
+    tls.add_argument(
+        "-C",
+        "--certificate",
+        type=_cert_spec,
+        metavar="WARN[,CRIT]",
+        help="WARNING when fewer than WARN days of certificate validity are left, CRITICAL "
+        "under CRIT (default 0: expired); checked even when the HTTP exchange fails; "
+        "implies -S",
+    )
+
+    status = parser.add_argument_group("status and redirects")
+    status.add_argument(
+        "-e",
+        "--expect",
+        type=_status_spec,
+        metavar="CODES",
+        help="status codes that are OK, e.g. 200,301-302, judged on the final response; "
+        "others are CRITICAL (default: 2xx and 3xx OK, 4xx WARNING, 5xx CRITICAL)",
+    )
+    status.add_argument(
+        "-f",
+        "--follow",
+        action="store_true",
+        help="follow redirects (query strings kept; 303, and 301/302 after a POST, become GET)",
+    )
+    status.add_argument(
+        "--max-redirects",
+        type=int,
+        default=15,
+        metavar="N",
+        help="with -f, CRITICAL after N redirects (default %(default)s)",
+    )
+
+    content = parser.add_argument_group("content (the first 4 MiB of the body)")
+    content.add_argument(
+        "-s", "--string", metavar="TEXT", help="CRITICAL unless the body contains TEXT"
+    )
+    content.add_argument(
+        "-r", "--regex", type=_regex, metavar="REGEX", help="CRITICAL unless REGEX matches the body"
+    )
+    content.add_argument(
+        "-R",
+        "--eregi",
+        type=_regex,
+        metavar="REGEX",
+        help="as -r, case-insensitive (check_http's -R)",
+    )
+    content.add_argument(
+        "--invert-regex",
+        action="store_true",
+        help="with -r/-R: CRITICAL when the expression matches instead",
+    )
+    content.add_argument(
+        "-d",
+        "--header-string",
+        metavar="TEXT",
+        help="CRITICAL unless the response headers contain TEXT",
+    )
+    content.add_argument(
+        "-m",
+        "--size",
+        type=_size_spec,
+        metavar="MIN[:MAX]",
+        help="WARNING when the body is smaller than MIN or larger than MAX bytes",
+    )
+    content.add_argument(
+        "-M",
+        "--max-age",
+        type=_age_spec,
+        metavar="AGE",
+        help="CRITICAL when Last-Modified is older than AGE (seconds, or 10m, 2h, 1d), "
+        "measured against the server's Date header",
+    )
+
+    request = parser.add_argument_group("request")
+    request.add_argument(
+        "-j", "--method", type=_method, help="HTTP method, any token (default GET, POST with -P)"
+    )
+    request.add_argument("-P", "--data", metavar="DATA", help="request body (implies POST)")
+    request.add_argument(
+        "-T",
+        "--content-type",
+        metavar="TYPE",
+        help="Content-Type of the body (default application/x-www-form-urlencoded)",
+    )
+    request.add_argument(
+        "-k",
+        "--header",
+        type=_header,
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="extra request header, repeatable; replaces a default header of the same name",
+    )
+    request.add_argument(
+        "-A", "--user-agent", metavar="TEXT", help=f"User-Agent (default {PROG}/{__version__})"
+    )
+    request.add_argument(
+        "--auth-file",
+        metavar="FILE",
+        help=f"file whose first line is user:password for basic auth (else ${AUTH_ENV})",
+    )
+    request.add_argument(
+        "--proxy",
+        metavar="URL",
+        help="HTTP proxy, http://host:port (default: http_proxy/https_proxy and no_proxy "
+        "from the environment, where proxy credentials may go)",
+    )
+
+    thresholds = parser.add_argument_group("thresholds")
+    thresholds.add_argument(
+        "-w",
+        "--warning",
+        type=runtime.nagios_range,
+        metavar="RANGE",
+        help="WARNING when the total time in seconds is outside RANGE",
+    )
+    thresholds.add_argument(
+        "-c",
+        "--critical",
+        type=runtime.nagios_range,
+        metavar="RANGE",
+        help="CRITICAL when the total time in seconds is outside RANGE",
+    )
+    return parser
+
+
+def request_from_args(args: argparse.Namespace) -> Request:
+    """The validated request; options that do not fit together raise UsageError."""
+    if not args.hostname and not args.ip:
+        raise UsageError("-H/--hostname or -I/--ip is required")
+    if args.max_redirects < 0:
+        raise UsageError("--max-redirects must be 0 or more")
+    if args.invert_regex and not (args.regex or args.eregi):
+        raise UsageError("--invert-regex needs -r or -R")
+    if args.client_key and not args.client_cert:
+        raise UsageError("--client-key needs --client-cert")
+    if args.sni and args.no_sni:
+        raise UsageError("--sni and --no-sni contradict each other")
+    request = Request()
+    host, vhost_header = (args.ip, None)
+    if args.hostname:
+        host, vhost_header = http_target.split_vhost(args.hostname)
+    if args.ip and args.family:
+        import ipaddress  # only with -I and -4/-6
+
+        try:
+            address = ipaddress.ip_address(args.ip)
+        except ValueError:
+            is_v6 = None
+        else:
+            # An IPv4-mapped address (::ffff:192.0.2.1) fits either family.
+            mapped = isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped
+            is_v6 = None if mapped else address.version == 6
+        if is_v6 is not None and is_v6 != (args.family == socket.AF_INET6):
+            flag = "-6" if args.family == socket.AF_INET6 else "-4"
+            raise UsageError(f"{flag} contradicts --ip {args.ip}")
+    tls = bool(args.ssl or args.certificate or args.client_cert or args.sni)
+    scheme = "https" if tls else "http"
+    port = args.port or DEFAULT_PORTS[scheme]
+    if vhost_header is None:
+        bracketed = f"[{host}]" if ":" in host else host
+        vhost_header = bracketed if port == DEFAULT_PORTS[scheme] else f"{bracketed}:{port}"
+    request.target = Target(scheme, host, port, args.ip or host, vhost_header, args.uri)
+    request.method = args.method or ("POST" if args.data is not None else "GET")
+    if args.data is not None:
+        request.body = args.data.encode("utf-8")
+    headers: list[tuple[str, str]] = []
+    if args.data is not None or args.content_type:
+        headers.append(("Content-Type", args.content_type or "application/x-www-form-urlencoded"))
+    if args.user_agent:
+        headers.append(("User-Agent", args.user_agent))
+    request.headers = headers + list(args.header)
+    credentials = runtime.read_secret(AUTH_ENV, args.auth_file, "basic auth credentials")
+    if credentials is not None:
+        if ":" not in credentials:
+            origin = args.auth_file or f"${AUTH_ENV}"
+            raise PluginError(f"basic auth credentials in {origin} must be user:password")
+        request.authorization = http_target.basic_authorization(credentials)
+    request.follow = args.follow
+    request.max_redirects = args.max_redirects
+    request.family = args.family or socket.AF_UNSPEC
+    request.proxy = args.proxy
+    request.sni = args.sni
+    request.send_sni = not args.no_sni
+    request.verify = not args.insecure
+    request.ca_file = args.ca_file
+    request.client_cert = args.client_cert
+    request.client_key = args.client_key
+    request.tls_min_version = args.tls_min_version
+    request.string = args.string
+    if args.regex or args.eregi:
+        request.pattern = re.compile(args.regex or args.eregi, re.IGNORECASE if args.eregi else 0)
+    request.header_string = args.header_string
+    request.want_age = args.max_age is not None
+    return request
