@@ -602,6 +602,16 @@ DOCUMENT_FORMAT = click.option(
 )
 
 
+def _month(text: str) -> tuple[int, int]:
+    """``--month YYYY-MM`` as (year, month), or a one-line error."""
+    from bridge.billing import BillingError, parse_month
+
+    try:
+        return parse_month(text)
+    except BillingError as error:
+        bad_input(f"--month: {error}")
+
+
 def _period_bounds(first: tuple[int, int], last: tuple[int, int]) -> tuple[datetime, datetime]:
     # A day of margin each side: the billing core picks the month in the provider's zone.
     start = datetime(first[0], first[1], 1, tzinfo=UTC) - timedelta(days=1)
@@ -669,12 +679,9 @@ def _print_documents(app: App, documents: Sequence[Any], fmt: str) -> None:
 @pass_app
 def statement(app: App, customer: str | None, every: bool, month: str, fmt: str) -> None:
     """The monthly statement: work, express fees, SLA refunds, VAT (R13)."""
-    from bridge.billing import BillingError, monthly_statement, parse_month
+    from bridge.billing import BillingError, monthly_statement
 
-    try:
-        year, number = parse_month(month)
-    except BillingError as error:
-        bad_input(f"--month: {error}")
+    year, number = _month(month)
     since, until = _period_bounds((year, number), (year, number))
     config = app.config
     documents = []
@@ -737,14 +744,11 @@ def invoice(app: App, customer: str | None, every: bool, quarter: str, fmt: str)
 @pass_app
 def sla_month(app: App, month: str, fmt: str) -> None:
     """Per customer and level: tickets, met, breached, take-over times, refunds due."""
-    from bridge.billing import BillingError, SlaOutcome, SlaRecord, parse_month, sla_report
+    from bridge.billing import SlaOutcome, SlaRecord, sla_report
     from bridge.documents import sla_dicts, sla_table
     from bridge.sla import sla_status
 
-    try:
-        year, number = parse_month(month)
-    except BillingError as error:
-        bad_input(f"--month: {error}")
+    year, number = _month(month)
     since, until = _period_bounds((year, number), (year, number))
     config = app.config
     with app.store() as store:

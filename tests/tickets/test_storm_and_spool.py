@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from tests.tickets.conftest import VIGIE, Run, as_json, clean_env
 
@@ -72,7 +73,7 @@ def test_storm_of_parallel_notifications_leaves_one_ticket_per_problem(
         db.close()
 
 
-def _notify(config_file: Path, service: str) -> subprocess.CompletedProcess[str]:
+def _notify(config_file: Path, service: str, **popen: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             VIGIE,
@@ -95,6 +96,7 @@ def _notify(config_file: Path, service: str) -> subprocess.CompletedProcess[str]
         env=clean_env(),
         timeout=60,
         check=False,
+        **popen,
     )
 
 
@@ -155,30 +157,7 @@ def test_full_disk_spools_and_the_next_run_replays(config_file: Path, vigie: Run
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write instead of dying
         resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
 
-    full = subprocess.run(
-        [
-            VIGIE,
-            "--config",
-            str(config_file),
-            "notify",
-            "--type",
-            "PROBLEM",
-            "--host",
-            "web01",
-            "--service",
-            "disk",
-            "--state",
-            "CRITICAL",
-            "--since",
-            "1795800000",
-        ],
-        capture_output=True,
-        text=True,
-        env=clean_env(),
-        timeout=60,
-        check=False,
-        preexec_fn=small_files,
-    )
+    full = _notify(config_file, "disk", preexec_fn=small_files)
     assert full.returncode == 0, full.stderr
     assert "spooled PROBLEM for web01!disk" in full.stdout
     assert "replayed 1" in _notify(config_file, "smtp").stdout
