@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -792,16 +792,6 @@ def _statements(script: str) -> Iterator[str]:
             pending = ""
 
 
-def _when(value: str | None) -> datetime | None:
-    return from_db(value)
-
-
-def _at(value: str) -> datetime:
-    moment = from_db(value)
-    assert moment is not None
-    return moment
-
-
 def _state(row: sqlite3.Row | None) -> TicketState | None:
     if row is None:
         return None
@@ -809,72 +799,40 @@ def _state(row: sqlite3.Row | None) -> TicketState | None:
         id=row["id"],
         key=row["key"],
         status=row["status"],
-        taken_at=_when(row["taken_at"]),
-        recovered_at=_when(row["recovered_at"]),
-        closed_at=_when(row["closed_at"]),
+        taken_at=from_db(row["taken_at"]),
+        recovered_at=from_db(row["recovered_at"]),
+        closed_at=from_db(row["closed_at"]),
     )
+
+
+_BOOLEANS = frozenset({"express", "in_downtime"})
+_R = TypeVar("_R", Ticket, HistoryEntry, Work, Approval)
+
+
+def _record(kind: type[_R], row: sqlite3.Row) -> _R:
+    """A row as its dataclass: times back from the store's text, flags as booleans."""
+    values: dict[str, Any] = {}
+    for column in fields(kind):
+        value = row[column.name]
+        if column.name == "at" or column.name.endswith("_at"):
+            value = from_db(value)
+        elif column.name in _BOOLEANS:
+            value = bool(value)
+        values[column.name] = value
+    return kind(**values)
 
 
 def _ticket(row: sqlite3.Row) -> Ticket:
-    return Ticket(
-        id=row["id"],
-        kind=row["kind"],
-        key=row["key"],
-        customer=row["customer"],
-        server=row["server"],
-        service=row["service"],
-        level=row["level"],
-        status=row["status"],
-        subject=row["subject"],
-        reference_at=_at(row["reference_at"]),
-        deadline_at=_when(row["deadline_at"]),
-        taken_at=_when(row["taken_at"]),
-        taken_by=row["taken_by"],
-        recovered_at=_when(row["recovered_at"]),
-        closed_at=_when(row["closed_at"]),
-        express=bool(row["express"]),
-        assignee=row["assignee"],
-        in_downtime=bool(row["in_downtime"]),
-        external_ref=row["external_ref"],
-        last_state=row["last_state"],
-        debrief=row["debrief"],
-        created_at=_at(row["created_at"]),
-    )
+    return _record(Ticket, row)
 
 
 def _entry(row: sqlite3.Row) -> HistoryEntry:
-    return HistoryEntry(
-        id=row["id"],
-        ticket_id=row["ticket_id"],
-        key=row["key"],
-        at=_at(row["at"]),
-        recorded_at=_at(row["recorded_at"]),
-        type=row["type"],
-        actor=row["actor"],
-        state=row["state"],
-        output=row["output"],
-        comment=row["comment"],
-    )
+    return _record(HistoryEntry, row)
 
 
 def _work(row: sqlite3.Row) -> Work:
-    return Work(
-        id=row["id"],
-        ticket_id=row["ticket_id"],
-        at=_at(row["at"]),
-        minutes=row["minutes"],
-        by=row["by"],
-        category=row["category"],
-        note=row["note"],
-        recorded_at=_at(row["recorded_at"]),
-    )
+    return _record(Work, row)
 
 
 def _approval(row: sqlite3.Row) -> Approval:
-    return Approval(
-        id=row["id"],
-        ticket_id=row["ticket_id"],
-        at=_at(row["at"]),
-        by=row["by"],
-        recorded_at=_at(row["recorded_at"]),
-    )
+    return _record(Approval, row)
