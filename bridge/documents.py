@@ -13,10 +13,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, timedelta, tzinfo
 from decimal import Decimal
 
 from bridge.billing import Document, Line, SlaRow
+from bridge.times import to_display
 
 LINE_FIELDS = (
     "kind",
@@ -39,11 +40,6 @@ def money(amount: Decimal) -> str:
     return format(amount.quantize(Decimal("0.01")), "f")
 
 
-def iso(moment: datetime | None, tz: tzinfo = UTC) -> str | None:
-    """ISO 8601 to the second, in ``tz``, with its explicit offset."""
-    return None if moment is None else moment.astimezone(tz).isoformat(timespec="seconds")
-
-
 def _percent(fraction: Decimal) -> str:
     return format((fraction * 100).normalize(), "f")
 
@@ -60,7 +56,7 @@ def line_dict(line: Line, tz: tzinfo = UTC) -> dict[str, object]:
         "ticket": line.ticket,
         "server": line.server,
         "description": line.description,
-        "reference_at": iso(line.reference_at, tz),
+        "reference_at": to_display(line.reference_at, tz),
         "business_hours": line.business_hours,
         "minutes": line.minutes,
         "quarters": line.quarters,
@@ -180,7 +176,7 @@ def _table_row(line: Line, tz: tzinfo) -> list[str]:
         line.kind,
         "" if line.ticket is None else f"#{line.ticket}",
         line.server or "",
-        iso(line.reference_at, tz) or "",
+        to_display(line.reference_at, tz) or "",
         hours,
         str(line.minutes) if is_work else "",
         str(line.quarters) if is_work else "",
