@@ -20,6 +20,7 @@ from bridge.tickets import Ticket
 from bridge.times import to_display
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
 EXIT_TEMPFAIL = 75  # sysexits' EX_TEMPFAIL: nothing stored, try again
 
 # The options of `vigie notify`, each also read from VIGIE_<NAME>: the one table both the
@@ -36,6 +37,10 @@ NOTIFY_OPTIONS: tuple[tuple[str, str], ...] = (
     ("customer", "the host's customer (host.vars.customer), for hosts no contract names"),
     ("notification-number", "Icinga's notification number, to tell re-notifications"),
 )
+
+
+# Failures that are not the event's fault: replaying stops there and tries again later.
+TRANSIENT: tuple[type[BaseException], ...] = (StoreUnavailable, ConfigError)
 
 
 def envvar(name: str) -> str:
@@ -115,7 +120,7 @@ def notify(
     try:
         with Store(config.store_path) as store:
             if spool.pending(spooled):
-                replayed = spool.replay(spooled, lambda e: record(store, config, e, now))
+                replayed = spool.replay(spooled, lambda e: record(store, config, e, now), TRANSIENT)
                 lines.append(f"replayed {replayed} spooled notification(s) from {spooled}")
             outcome = record(store, config, event, now)
     except Exception as error:  # whatever failed, the event must not be lost: spool it
@@ -125,9 +130,17 @@ def notify(
             raise IntakeFailure(
                 f"{error}; and {spool_error}: NOTHING RECORDED", EXIT_TEMPFAIL
             ) from None
-        reason = str(error) if isinstance(error, StoreUnavailable) else repr(error)
+        kept = f"{event.type} for {event.key} kept in {spooled}"
+        if isinstance(error, ConfigError):
+            raise IntakeFailure(
+                f"configuration: {error}; {kept}, recorded once it is fixed", EXIT_BAD_INPUT
+            ) from None
+        if not isinstance(error, StoreUnavailable):
+            raise IntakeFailure(
+                f"internal error: {type(error).__name__}: {error}; {kept}", EXIT_INTERNAL
+            ) from None
         lines.append(
-            f"spooled {event.type} for {event.key} in {spooled} ({reason}); "
+            f"spooled {event.type} for {event.key} in {spooled} ({error}); "
             "it is recorded on the next run that can write the store"
         )
         return lines

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from bridge.times import TimeFormatError, parse_time
 
@@ -33,6 +33,8 @@ HOST_STATES = frozenset({"UP", "DOWN", "UNREACHABLE"})
 OK_STATES = frozenset({"OK", "UP"})
 
 MAX_OUTPUT_BYTES = 64 * 1024
+# Icinga's clock and ours may differ a little (another master of an HA pair).
+CLOCK_SKEW = timedelta(hours=1)
 MAX_NAME_LENGTH = 1024
 
 
@@ -119,9 +121,12 @@ def _since(value: str | None, required: bool, received_at: datetime, tz: tzinfo)
             raise BadNotification("--since: missing (the Unix time of the hard state change)")
         return received_at
     try:
-        return parse_time(text, tz)
+        since = parse_time(text, tz)
     except TimeFormatError as error:
         raise BadNotification(f"--since: {error}") from None
+    if since > received_at + CLOCK_SKEW:
+        raise BadNotification(f"--since: {text} is in the future (now is {received_at:%c} UTC)")
+    return since
 
 
 def parse_event(

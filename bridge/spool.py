@@ -75,31 +75,43 @@ def pending(path: Path) -> bool:
         return False
 
 
-def replay(path: Path, record: Callable[[Event], object]) -> int:
-    """Record every spooled event, then empty the spool; returns how many were replayed.
+def replay(
+    path: Path,
+    record: Callable[[Event], object],
+    transient: tuple[type[BaseException], ...] = (),
+) -> int:
+    """Record the spooled events in order and take them out; returns how many were recorded.
 
-    A line that cannot be read is moved to ``<spool>.rejected`` rather than dropped. If
-    ``record`` fails, the spool is left as it is for the next run.
+    An error in ``transient`` (the store is still unavailable, the configuration is broken)
+    stops the replay and re-raises, leaving that event and the rest in the spool. Any other
+    error concerns that one event: it is moved to ``<spool>.rejected`` with the error, so
+    that a poisoned event never blocks the ones after it. An unreadable line goes there too.
     """
     count = 0
     with _locked(path, "r+") as handle:
         lines = [line for line in handle.read().splitlines() if line.strip()]
         rejected: list[str] = []
-        for line in lines:
-            try:
-                event = _from_json(line)
-            except (ValueError, TypeError, KeyError):
-                rejected.append(line)
-                continue
-            record(event)
-            count += 1
-        if rejected:
-            with open(path.with_name(path.name + ".rejected"), "a", encoding="utf-8") as bad:
-                bad.write("\n".join(rejected) + "\n")
-                bad.flush()
-                os.fsync(bad.fileno())
-        handle.seek(0)
-        handle.truncate()
-        handle.flush()
-        os.fsync(handle.fileno())
+        kept: list[str] = []
+        try:
+            for index, line in enumerate(lines):
+                try:
+                    record(_from_json(line))
+                    count += 1
+                except transient:
+                    kept = lines[index:]
+                    raise
+                except Exception as error:  # this event only: set it aside, go on
+                    rejected.append(f"{line}\t# {type(error).__name__}: {error}")
+        finally:
+            if rejected:
+                with open(path.with_name(path.name + ".rejected"), "a", encoding="utf-8") as bad:
+                    bad.write("\n".join(rejected) + "\n")
+                    bad.flush()
+                    os.fsync(bad.fileno())
+            handle.seek(0)
+            handle.truncate()
+            if kept:
+                handle.write("\n".join(kept) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
     return count

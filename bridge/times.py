@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
+# Times a monitoring event or a staff action can plausibly carry; anything outside is a
+# typo, and would overflow date arithmetic (a deadline a day after 9999-12-31).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
 
 class TimeFormatError(ValueError):
     """A time given by a user or by Icinga cannot be read."""
@@ -33,13 +38,23 @@ def parse_time(text: str, tz: tzinfo) -> datetime:
     if parsed.tzinfo is None:
         # fold=0 picks the first of two ambiguous local times, as most people mean it.
         parsed = parsed.replace(tzinfo=tz)
-    return parsed.astimezone(UTC)
+    try:
+        moment = parsed.astimezone(UTC)
+    except OverflowError:
+        moment = EARLIEST if parsed.year < 1970 else LATEST
+    return _plausible(moment, text)
+
+
+def _plausible(moment: datetime, text: object) -> datetime:
+    if not EARLIEST <= moment < LATEST:
+        raise TimeFormatError(f"{text!r} is out of range (1970 to 8999)")
+    return moment
 
 
 def from_unix(seconds: float) -> datetime:
     """A Unix timestamp as an aware UTC datetime; refuses values no clock can have."""
-    if seconds != seconds or seconds < 0 or seconds > 253402300799:  # NaN, negative, > 9999
-        raise TimeFormatError(f"{seconds!r} is not a plausible Unix time")
+    if seconds != seconds or not EARLIEST.timestamp() <= seconds < LATEST.timestamp():
+        raise TimeFormatError(f"{seconds!r} is not a plausible Unix time (1970 to 8999)")
     return datetime.fromtimestamp(seconds, UTC)
 
 

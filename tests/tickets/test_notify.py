@@ -6,13 +6,14 @@ Each test cites the rule of contract-rules.md it checks (R2, R3, R4, R14-R16).
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
-from tests.tickets.conftest import Run, as_json, assert_one_line_error, write_config
+from tests.tickets.conftest import ROOT, Run, as_json, assert_one_line_error, write_config
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 # Friday 2026-11-20 16:30 in Brussels: inside business hours, level B gives 4 h (R3).
@@ -247,11 +248,44 @@ def test_host_no_contract_covers_is_out_of_contract(vigie: Run) -> None:
     assert ticket["customer"] == "walk-in"
 
 
-def test_server_past_its_contract_end_is_out_of_contract(vigie: Run) -> None:
-    """R9/R12: db01's contract ends 2026-12-31; a problem in 2027 has no SLA."""
-    problem(vigie, host="db01", service="mysql", since=datetime(2027, 1, 4, 10, tzinfo=BRUSSELS))
-    (ticket,) = tickets(vigie)
-    assert ticket["customer"] == "acme" and ticket["level"] is None
+def test_server_past_its_contract_end_is_out_of_contract(tmp_path: Path, vigie: Run) -> None:
+    """R9/R12: once db01's contract has ended, a problem on it has no SLA."""
+    data = yaml.safe_load((ROOT / "examples" / "vigie.yaml").read_text(encoding="utf-8"))
+    data["customers"]["acme"]["servers"]["db01"]["until"] = date(2026, 10, 31)
+    write_config(tmp_path, customers=data["customers"])
+    problem(vigie, host="db01", service="mysql", since=datetime(2026, 11, 2, 10, tzinfo=BRUSSELS))
+    problem(vigie, host="db01", service="disk", since=datetime(2026, 10, 30, 10, tzinfo=BRUSSELS))
+    levels = {t["key"]: (t["customer"], t["level"]) for t in tickets(vigie)}
+    assert levels == {"db01!mysql": ("acme", None), "db01!disk": ("acme", "C")}
+
+
+def test_since_in_the_future_is_refused(vigie: Run) -> None:
+    """R2: the reference time is when the state changed, which cannot be days ahead."""
+    result = vigie(
+        "notify",
+        "--type",
+        "PROBLEM",
+        "--host",
+        "web01",
+        "--state",
+        "DOWN",
+        "--since",
+        "253402300000",
+    )
+    assert_one_line_error(result, 2, "--since")
+    result = vigie(
+        "notify",
+        "--type",
+        "PROBLEM",
+        "--host",
+        "web01",
+        "--state",
+        "DOWN",
+        "--since",
+        unix(datetime.now(UTC) + timedelta(days=2)),
+    )
+    assert_one_line_error(result, 2, "--since", "future")
+    assert tickets(vigie) == []
 
 
 def test_environment_variables_carry_the_event(vigie: Run) -> None:
@@ -304,12 +338,12 @@ def test_latin1_and_huge_output_are_kept_decoded_and_truncated(vigie: Run) -> No
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--type", "PROBLEM", "--state", "CRITICAL", "--since", "1795800000"], ["--host"]),
+        (["--type", "PROBLEM", "--state", "CRITICAL", "--since", "1795600800"], ["--host"]),
         (
-            ["--type", "EXPLODED", "--host", "web01", "--since", "1795800000"],
+            ["--type", "EXPLODED", "--host", "web01", "--since", "1795600800"],
             ["--type", "EXPLODED"],
         ),
-        (["--host", "web01", "--state", "DOWN", "--since", "1795800000"], ["--type"]),
+        (["--host", "web01", "--state", "DOWN", "--since", "1795600800"], ["--type"]),
         (
             [
                 "--type",
@@ -321,7 +355,7 @@ def test_latin1_and_huge_output_are_kept_decoded_and_truncated(vigie: Run) -> No
                 "--state",
                 "DOWN",
                 "--since",
-                "1795800000",
+                "1795600800",
             ],
             ["--state", "DOWN"],
         ),
@@ -331,7 +365,7 @@ def test_latin1_and_huge_output_are_kept_decoded_and_truncated(vigie: Run) -> No
         ),
         (["--type", "PROBLEM", "--host", "web01", "--state", "DOWN"], ["--since"]),
         (
-            ["--type", "RECOVERY", "--host", "web01", "--state", "DOWN", "--since", "1795800000"],
+            ["--type", "RECOVERY", "--host", "web01", "--state", "DOWN", "--since", "1795600800"],
             ["--state"],
         ),
         (
@@ -343,7 +377,7 @@ def test_latin1_and_huge_output_are_kept_decoded_and_truncated(vigie: Run) -> No
                 "--state",
                 "DOWN",
                 "--since",
-                "1795800000",
+                "1795600800",
                 "--notification-number",
                 "two",
             ],
@@ -365,7 +399,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
 def test_broken_configuration_is_one_line_naming_the_key(tmp_path: Path, vigie: Run) -> None:
     path = write_config(tmp_path, timezone="Mars/Olympus")
     result = vigie(
-        "notify", "--type", "PROBLEM", "--host", "web01", "--state", "DOWN", "--since", "1795800000"
+        "notify", "--type", "PROBLEM", "--host", "web01", "--state", "DOWN", "--since", "1795600800"
     )
     assert_one_line_error(result, 2, str(path), "timezone")
 

@@ -118,7 +118,7 @@ def test_closing_an_incident_needs_a_debrief(vigie: Run, config_file: Path) -> N
         "--state",
         "CRITICAL",
         "--since",
-        "1795800000",
+        "1795600800",
     )
     before = count_rows(config_file)
     assert_one_line_error(vigie("close", "1"), 1, "--debrief", "R15")

@@ -30,7 +30,7 @@ def test_storm_of_parallel_notifications_leaves_one_ticket_per_problem(
         "--state",
         "CRITICAL",
         "--since",
-        "1795800000",
+        "1795600800",
         "--output",
         "CRITICAL - storm",
     ]
@@ -89,7 +89,7 @@ def _notify(config_file: Path, service: str, **popen: Any) -> subprocess.Complet
             "--state",
             "CRITICAL",
             "--since",
-            "1795800000",
+            "1795600800",
         ],
         capture_output=True,
         text=True,
@@ -163,3 +163,58 @@ def test_full_disk_spools_and_the_next_run_replays(config_file: Path, vigie: Run
     assert "replayed 1" in _notify(config_file, "smtp").stdout
     keys = sorted(t["key"] for t in as_json(vigie("tickets", "--format", "json")))
     assert keys == ["web01!disk", "web01!http", "web01!smtp"]
+
+
+def test_broken_holiday_calendar_keeps_the_event_until_the_configuration_is_fixed(
+    tmp_path: Path, vigie: Run
+) -> None:
+    """A configuration problem only the calendar finds (an unknown country) is not the
+    event's fault: exit 2 naming it, the event kept in the spool, recorded once fixed."""
+    from tests.tickets.conftest import write_config
+
+    write_config(tmp_path, business_hours={"holidays": "XX"})
+    failed = _notify(tmp_path / "vigie.yaml", "http")  # a Wednesday at 10:00: a business day
+    assert failed.returncode == 2
+    assert "holidays" in failed.stderr and "kept in" in failed.stderr
+    assert len(failed.stderr.strip().splitlines()) == 1
+    write_config(tmp_path, business_hours={"holidays": "BE"})
+    fixed = _notify(tmp_path / "vigie.yaml", "smtp")
+    assert fixed.returncode == 0, fixed.stderr
+    assert "replayed 1" in fixed.stdout
+    keys = sorted(t["key"] for t in as_json(vigie("tickets", "--format", "json")))
+    assert keys == ["web01!http", "web01!smtp"]
+
+
+def test_a_poisoned_spooled_event_is_set_aside_and_never_blocks_the_others(
+    config_file: Path, vigie: Run
+) -> None:
+    """An event that fails for a reason of its own goes to <spool>.rejected, with why."""
+    import json
+
+    spool = config_file.parent / "vigie.db.spool"
+    good = {
+        "type": "PROBLEM",
+        "host": "web01",
+        "service": "ntp",
+        "state": "CRITICAL",
+        "output": "NTP CRITICAL",
+        "since": "2026-11-25T09:00:00+00:00",
+        "received_at": "2026-11-25T09:00:05+00:00",
+        "author": None,
+        "comment": None,
+        "customer_hint": None,
+        "notification_number": None,
+    }
+    # A reference time whose deadline falls past the year 9999: recording it must fail.
+    poisoned = dict(good, service="time", since="9999-12-31T23:00:00+00:00")
+    spool.write_text("\n".join(json.dumps(e) for e in (poisoned, good)) + "\nnot json\n")
+    result = _notify(config_file, "http")
+    assert result.returncode == 0, result.stderr
+    assert "replayed 1 spooled" in result.stdout
+    assert spool.read_text() == ""
+    rejected = (config_file.parent / "vigie.db.spool.rejected").read_text().splitlines()
+    assert len(rejected) == 2
+    assert '"service": "time"' in rejected[0] and "OverflowError" in rejected[0]
+    assert rejected[1].startswith("not json")
+    keys = sorted(t["key"] for t in as_json(vigie("tickets", "--format", "json")))
+    assert keys == ["web01!http", "web01!ntp"]
