@@ -99,12 +99,20 @@ def _problem(
     last_state: str | None,
     reopen_within: timedelta,
 ) -> Decision:
-    if open_ticket is not None:
-        recovered = open_ticket.recovered_at
-        if recovered is not None and event.since >= recovered and open_ticket.key == event.key:
-            return Decision("append", open_ticket.id, "problem_again", clear_recovery=True)
+    recovered = None if open_ticket is None else open_ticket.recovered_at
+    if open_ticket is not None and not (
+        recovered is not None and open_ticket.key == event.key and event.since >= recovered
+    ):
         entry = "state_change" if last_state != event.state else "renotification"
         return Decision("append", open_ticket.id, entry)
+    if open_ticket is not None and recovered is not None:
+        # Recovered, not yet closed: soon after, the same incident is back (flapping);
+        # long after, it is a new incident with its own ticket and deadline (R3, R4).
+        if event.since <= recovered + reopen_within:
+            return Decision("append", open_ticket.id, "problem_again", clear_recovery=True)
+        if event.service is not None and host_ticket is not None:
+            return Decision("append", host_ticket.id, "joined_host_ticket")
+        return Decision("open", None, "opened")
     if last_ticket is not None:
         closed = last_ticket.closed_at
         if closed is not None and event.since <= closed:

@@ -83,7 +83,8 @@ def test_problem_opens_a_ticket_with_contract_level_and_deadline(vigie: Run) -> 
     assert ticket["reference_at"] == "2026-11-20T16:30:00+01:00"
     assert ticket["deadline_at"] == "2026-11-20T20:30:00+01:00"
     assert ticket["assignee"] == "alice"
-    assert ticket["breached"] is False or ticket["breached"] is True  # a boolean, per design.md
+    # Its deadline has passed and nobody took it over: breached as of now (R4).
+    assert ticket["breached"] is True
     assert ticket["taken_at"] is None and ticket["closed_at"] is None
 
 
@@ -142,6 +143,30 @@ def test_recovery_keeps_the_ticket_open_and_a_quick_relapse_reopens_it(vigie: Ru
     (ticket,) = tickets(vigie)
     assert ticket["recovered_at"] is None
     assert history_types(vigie, 1) == ["opened", "recovery", "problem_again"]
+
+
+def test_problem_long_after_a_recovery_on_an_open_ticket_is_a_new_incident(vigie: Run) -> None:
+    """R4: the recovered incident did not breach; the new one gets its own deadline (R3)."""
+    problem(vigie)
+    recovered = FRIDAY_1630 + timedelta(minutes=5)
+    problem(vigie, kind="RECOVERY", state="OK", output="HTTP OK", since=recovered)
+    problem(vigie, since=recovered + timedelta(hours=3))
+    first, second = tickets(vigie)
+    assert first["recovered_at"] == "2026-11-20T16:35:00+01:00" and first["breached"] is False
+    assert second["reference_at"] == "2026-11-20T19:35:00+01:00"
+    assert second["deadline_at"] == "2026-11-21T07:35:00+01:00"  # outside hours: 12 h
+
+
+def test_problem_exactly_at_the_closing_time_is_a_replay(vigie: Run) -> None:
+    """A state change at or before the closing of the key's last ticket is no new incident."""
+    problem(vigie)
+    closed_at = FRIDAY_1630 + timedelta(minutes=20)
+    assert vigie("close", "1", "--debrief", "fixed", "--at", closed_at.isoformat()).returncode == 0
+    problem(vigie, since=closed_at, output="HTTP CRITICAL - again")
+    assert len(tickets(vigie)) == 1
+    assert history_types(vigie, 1)[-1] == "replay"
+    problem(vigie, since=closed_at + timedelta(seconds=1), output="HTTP CRITICAL - new")
+    assert len(tickets(vigie)) == 2
 
 
 def test_problem_soon_after_a_closed_recovery_reopens_and_late_replay_is_only_noted(
