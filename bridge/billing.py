@@ -198,16 +198,24 @@ def parse_month(text: str) -> tuple[int, int]:
     """``2026-11`` as (2026, 11); a clear error otherwise."""
     match = _MONTH.fullmatch(text.strip())
     if match is None or not 1 <= int(match.group(2)) <= 12:
-        raise BillingError(f"month: expected YYYY-MM (like 2026-11), got {text!r}")
-    return int(match.group(1)), int(match.group(2))
+        raise BillingError(f"expected YYYY-MM (like 2026-11), got {text!r}")
+    return _plausible_year(int(match.group(1))), int(match.group(2))
 
 
 def parse_quarter(text: str) -> tuple[int, int]:
     """``2026-Q4`` as (2026, 4); a clear error otherwise."""
     match = _QUARTER.fullmatch(text.strip())
     if match is None:
-        raise BillingError(f"quarter: expected YYYY-Qn (like 2026-Q4), got {text!r}")
-    return int(match.group(1)), int(match.group(2))
+        raise BillingError(f"expected YYYY-Qn (like 2026-Q4), got {text!r}")
+    return _plausible_year(int(match.group(1))), int(match.group(2))
+
+
+def _plausible_year(year: int) -> int:
+    # Billing periods of a monitoring contract: anything else is a typo (and 9999-12 would
+    # overflow the month's end).
+    if not 1970 <= year <= 8999:
+        raise BillingError(f"year {year} is out of range (1970 to 8999)")
+    return year
 
 
 def month_period(year: int, month: int) -> str:

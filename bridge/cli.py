@@ -103,6 +103,7 @@ class App:
 
 
 pass_app = click.make_pass_decorator(App)
+TICKET_ID = click.IntRange(1, 2**63 - 1)  # SQLite's INTEGER
 FORMAT = click.option(
     "--format",
     "fmt",
@@ -223,7 +224,7 @@ def tickets(app: App, open_only: bool, customer: str | None, server: str | None,
 
 
 @cli.command()
-@click.argument("ticket_id", type=int)
+@click.argument("ticket_id", type=TICKET_ID)
 @FORMAT
 @pass_app
 def show(app: App, ticket_id: int, fmt: str) -> None:
@@ -386,7 +387,7 @@ def _name(option: str, value: str) -> str:
 
 
 @cli.command()
-@click.argument("ticket_id", type=int)
+@click.argument("ticket_id", type=TICKET_ID)
 @click.option("--by", required=True, help="Who takes the ticket over.")
 @click.option("--at", help="When [default: now].")
 @FORMAT
@@ -458,7 +459,7 @@ def send_alerts(app: App) -> None:
 
 
 @cli.command()
-@click.argument("ticket_id", type=int)
+@click.argument("ticket_id", type=TICKET_ID)
 @click.option("--debrief", help="What happened and what was done (required for incidents, R15).")
 @click.option("--at", help="When [default: now].")
 @FORMAT
@@ -532,7 +533,7 @@ def _approval_check(app: App, minutes: int, category: str) -> Callable[..., None
 
 
 @cli.command("log")
-@click.argument("ticket_id", type=int)
+@click.argument("ticket_id", type=TICKET_ID)
 @click.option("--minutes", required=True, type=click.IntRange(1, 24 * 60), help="Time spent.")
 @click.option("--by", required=True, help="Who did the work.")
 @click.option("--at", help="When the work was done [default: now].")
@@ -579,7 +580,7 @@ def log_work(
 
 
 @cli.command()
-@click.argument("ticket_id", type=int)
+@click.argument("ticket_id", type=TICKET_ID)
 @click.option("--by", required=True, help="Who approved, at the customer.")
 @click.option("--at", help="When [default: now].")
 @pass_app
@@ -822,7 +823,7 @@ def main() -> None:
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
-    except StoreError as error:
+    except (StoreError, ConfigError) as error:
         click.echo(f"vigie: {error}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     except Exception as error:  # a bug: one line, never a traceback

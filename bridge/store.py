@@ -386,7 +386,7 @@ class Store:
         if ticket_id is not None and decision.action == "reopen":
             db.execute(
                 "UPDATE tickets SET status = CASE WHEN taken_at IS NULL THEN 'new' "
-                "ELSE 'taken' END, closed_at = NULL WHERE id = ?",
+                "ELSE 'taken' END, closed_at = NULL, debrief = NULL WHERE id = ?",
                 (ticket_id,),
             )
         self._insert_event(db, ticket_id, event.key, at, now, decision.entry, event)
@@ -548,6 +548,7 @@ class Store:
                         f"ticket {ticket_id} was already taken over by {ticket.taken_by} "
                         f"at {ticket.taken_at.isoformat()}",
                     )
+                _not_before_reference(ticket, at)
                 self._take(db, ticket_id, by, at)
                 self._insert_event(db, ticket_id, None, at, now, "taken", actor=by)
                 return self._require(db, ticket_id)
@@ -568,11 +569,7 @@ class Store:
                     raise Refused(
                         "R15", f"ticket {ticket_id} is an incident: close it with --debrief TEXT"
                     )
-                if at < ticket.reference_at:
-                    raise Invalid(
-                        f"--at is before the ticket's reference time "
-                        f"{ticket.reference_at.isoformat()}",
-                    )
+                _not_before_reference(ticket, at)
                 self._close(db, ticket_id, at, now, (debrief or "").strip())
                 return self._require(db, ticket_id)
 
@@ -594,6 +591,7 @@ class Store:
         def run() -> Work:
             with self._write() as db:
                 ticket = self._require(db, ticket_id)
+                _not_before_reference(ticket, at)
                 if check is not None:
                     check(ticket, self._work(db, ticket_id), self._approvals(db, ticket_id))
                 cursor = db.execute(
@@ -601,6 +599,9 @@ class Store:
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (ticket_id, to_db(at), minutes, by, category, note, to_db(now)),
                 )
+                # The history tells the whole story (R15), work included.
+                what = f"{minutes} min of {category} work" + (f": {note}" if note else "")
+                self._insert_event(db, ticket_id, None, at, now, "work", actor=by, comment=what)
                 row = db.execute("SELECT * FROM work WHERE id = ?", (cursor.lastrowid,)).fetchone()
                 return _work(row)
 
@@ -611,7 +612,7 @@ class Store:
 
         def run() -> Approval:
             with self._write() as db:
-                self._require(db, ticket_id)
+                _not_before_reference(self._require(db, ticket_id), at)
                 cursor = db.execute(
                     "INSERT INTO approvals (ticket_id, at, by, recorded_at) VALUES (?, ?, ?, ?)",
                     (ticket_id, to_db(at), by, to_db(now)),
@@ -780,6 +781,15 @@ class Store:
     def _approvals(self, db: sqlite3.Connection, ticket_id: int) -> list[Approval]:
         rows = db.execute("SELECT * FROM approvals WHERE ticket_id = ? ORDER BY id", (ticket_id,))
         return [_approval(row) for row in rows]
+
+
+def _not_before_reference(ticket: Ticket, at: datetime) -> None:
+    """Nothing is done on a ticket before its reference time (R2): a typo in --at."""
+    if at < ticket.reference_at:
+        raise Invalid(
+            f"--at {at.isoformat()} is before ticket {ticket.id}'s reference time "
+            f"{ticket.reference_at.isoformat()}"
+        )
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -559,9 +559,11 @@ def test_r12_monthly_fee(rule: str, server: str, month: int, fee: Decimal) -> No
     ("call", "message"),
     [
         (lambda: billable_quarters(-1, True, True, RATES), "minutes: must be >= 0, got -1"),
-        (lambda: parse_month("2026-13"), "month: expected YYYY-MM (like 2026-11), got '2026-13'"),
-        (lambda: parse_month("nov"), "month: expected YYYY-MM"),
-        (lambda: parse_quarter("2026-Q5"), "quarter: expected YYYY-Qn (like 2026-Q4)"),
+        (lambda: parse_month("2026-13"), "expected YYYY-MM (like 2026-11), got '2026-13'"),
+        (lambda: parse_month("nov"), "expected YYYY-MM"),
+        (lambda: parse_month("9999-12"), "year 9999 is out of range (1970 to 8999)"),
+        (lambda: parse_quarter("2026-Q5"), "expected YYYY-Qn (like 2026-Q4)"),
+        (lambda: parse_quarter("0001-Q1"), "year 1 is out of range"),
         (
             lambda: statement([ticket(1, local(2026, 11, 2, 10), level="Z", minutes=(5,))]),
             "ticket 1: unknown level 'Z' (known: A, B, C)",

@@ -35,6 +35,7 @@ LOOPBACK = "127.0.0.1"
 HOME_PAGE = b"<html><body><h1>Welcome to the Vigie test server</h1></body></html>\n"
 LAST_MODIFIED = "Wed, 01 Jan 2025 00:00:00 GMT"
 BASIC_USER, BASIC_PASSWORD = "monitor", "s3cret:with-colon"
+BEARER_TOKEN = "vigie-t0ken.Secret_42"
 # Longest a test server ever waits on purpose (slow endpoint, relays): keeps loops bounded.
 MAX_WAIT = 5.0
 
@@ -241,6 +242,7 @@ class TestApp(http.server.BaseHTTPRequestHandler):
     /chunked            a chunked body
     /modified?age=S     Last-Modified S seconds before Date; none=1 without; bad=1 garbage
     /auth               basic auth required
+    /bearer             ``Authorization: Bearer BEARER_TOKEN`` required
     /headers            an extra X-Vigie-Probe response header
     /odd-reason         a reason phrase with a pipe in it
     /truncated          announces 1000 bytes, sends 10, closes
@@ -314,6 +316,10 @@ class TestApp(http.server.BaseHTTPRequestHandler):
             if headers.get("authorization") == f"Basic {expected}":
                 return self.reply(200, b"authenticated\n")
             return self.reply(401, b"who are you?\n", {"WWW-Authenticate": 'Basic realm="t"'})
+        if path == "/bearer":
+            if headers.get("authorization") == f"Bearer {BEARER_TOKEN}":
+                return self.reply(200, b"token accepted\n")
+            return self.reply(401, b"token?\n", {"WWW-Authenticate": 'Bearer realm="t"'})
         if path == "/headers":
             return self.reply(200, b"see the headers\n", {"X-Vigie-Probe": "ready"})
         if path == "/odd-reason":

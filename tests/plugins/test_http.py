@@ -20,6 +20,7 @@ import pytest
 from .conftest import (
     BASIC_PASSWORD,
     BASIC_USER,
+    BEARER_TOKEN,
     CHECK_HTTP,
     HOME_PAGE,
     Certificates,
@@ -54,10 +55,15 @@ def local(
     return check_http("-H", "127.0.0.1", "-p", str(server.port), *args, **kwargs)
 
 
-def secure(server: TestServer | RawServer, certs: Certificates, *args: str) -> PluginRun:
+def secure(
+    server: TestServer | RawServer,
+    certs: Certificates,
+    *args: str,
+    env: dict[str, str] | None = None,
+) -> PluginRun:
     """check_vigie_http over TLS to localhost, trusting the test CA."""
     return check_http(
-        "-H", "localhost", "-p", str(server.port), "-S", "--ca-file", str(certs.ca), *args
+        "-H", "localhost", "-p", str(server.port), "-S", "--ca-file", str(certs.ca), *args, env=env
     )
 
 
@@ -575,6 +581,131 @@ def test_credentials_are_not_sent_to_another_host(
     assert "authorization" not in second_http_server.requests[-1].headers
 
 
+HEADER_FILE = f"""\
+# secrets for the shop's API: read by Icinga's user only
+
+Authorization: Bearer {BEARER_TOKEN}
+Cookie: session=abc123; theme=dark
+X-Tenant:   acme-private\r
+"""
+
+
+def test_secret_headers_from_a_file(
+    http_server: TestServer, secret_file: Callable[[str], Path]
+) -> None:
+    assert local(http_server, "-u", "/bearer").code == 1  # 401 without the token
+    args = ["-u", "/bearer", "--header-file", str(secret_file(HEADER_FILE)), "-vvv"]
+    args += ["-k", "X-Tenant: public"]
+    run = local(http_server, *args)
+    assert run.code == 0, run
+    assert run.text.startswith("HTTP OK - 200 OK")
+    seen = http_server.requests[-1].headers
+    assert seen["authorization"] == f"Bearer {BEARER_TOKEN}"
+    assert seen["cookie"] == "session=abc123; theme=dark"
+    assert seen["x-tenant"] == "acme-private"  # the file's value replaces -k's
+    # Neither on the command line nor in the verbose output.
+    assert not any(BEARER_TOKEN in arg or "abc123" in arg for arg in args)
+    assert BEARER_TOKEN not in run.stdout and "abc123" not in run.stdout
+    assert "acme-private" not in run.stdout
+    for name in ("Authorization", "Cookie", "X-Tenant"):
+        assert f"('{name}', '***')" in run.stdout
+
+
+def test_secret_headers_from_the_environment(
+    http_server: TestServer, secret_file: Callable[[str], Path]
+) -> None:
+    env = {"VIGIE_HTTP_HEADERS": f"Authorization: Bearer {BEARER_TOKEN}\n\n# a comment\nX-A: 1"}
+    run = local(http_server, "-u", "/bearer", env=env)
+    assert run.code == 0, run
+    assert http_server.requests[-1].headers["x-a"] == "1"
+    # An empty variable is no header at all: that is what Icinga passes for an unset var.
+    assert local(http_server, "-u", "/bearer", env={"VIGIE_HTTP_HEADERS": ""}).code == 1
+    # The file, when given, wins over the variable.
+    other = secret_file("Authorization: Bearer another-token\n")
+    assert local(http_server, "-u", "/bearer", "--header-file", str(other), env=env).code == 1
+    assert http_server.requests[-1].headers["authorization"] == "Bearer another-token"
+    assert "x-a" not in http_server.requests[-1].headers
+
+
+def test_secret_headers_are_sent_to_the_checked_origin_only(
+    http_server: TestServer, second_http_server: TestServer
+) -> None:
+    env = {"VIGIE_HTTP_HEADERS": f"Authorization: Bearer {BEARER_TOKEN}\nCookie: s=1"}
+    elsewhere = f"http://localhost:{second_http_server.port}/echo"
+    run = local(http_server, "-u", "/redirect-to?url=/bearer", "-f", env=env)
+    assert run.code == 0, run  # a redirect on the same server keeps them
+    local(http_server, "-u", f"/redirect-to?url={elsewhere}", "-f", env=env)
+    assert "authorization" in http_server.requests[-1].headers
+    assert "authorization" not in second_http_server.requests[-1].headers
+    assert "cookie" not in second_http_server.requests[-1].headers
+
+
+@pytest.mark.parametrize(
+    "header", ["Authorization: Bearer xyz-secret", "proxy-authorization: Basic xyz-secret",
+               "COOKIE: sid=xyz-secret"]
+)  # fmt: skip
+def test_secret_headers_are_refused_on_the_command_line(header: str) -> None:
+    run = check_http("-H", "localhost", "-k", "X-Ok: 1", "-k", header)
+    assert run.code == 3, run
+    name = header.partition(":")[0]
+    assert run.first == (
+        f"HTTP UNKNOWN - bad arguments: argument -k/--header: {name} must not be on the command "
+        "line, which Icinga logs: put it in --header-file or $VIGIE_HTTP_HEADERS "
+        "(basic auth: $VIGIE_HTTP_AUTH or --auth-file)"
+    )
+    assert run.lines[1].startswith("usage: check_vigie_http ")
+    assert "xyz-secret" not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("X-Ok: 1\nBearer abc\n", "line 2: expected 'Name: value', found no colon"),
+        ("# c\n\n  Authorization: Bearer abc\n", "line 3: the header name before the colon"),
+        ("Bad Name: abc\n", "line 1: the header name before the colon is not an HTTP token"),
+        ("X-A: a\x07bc\n", "line 1: control characters in the value"),
+        ("X-A: \u20acabc\n", "line 1: the value has characters outside ISO-8859-1"),
+    ],
+)
+def test_malformed_header_file_is_one_unknown_line(
+    secret_file: Callable[[str], Path], content: str, problem: str
+) -> None:
+    path = secret_file(content)
+    run = check_http("-H", "localhost", "--header-file", str(path))
+    assert run.code == 3, run
+    assert run.lines[0].startswith(f"HTTP UNKNOWN - header file {path} {problem}")
+    assert len(run.lines) == 1 and "abc" not in run.stdout
+    env = {"VIGIE_HTTP_HEADERS": content}
+    from_env = check_http("-H", "localhost", env=env)
+    assert from_env.code == 3, from_env
+    assert from_env.lines == [from_env.first]
+    assert from_env.first.startswith(f"HTTP UNKNOWN - $VIGIE_HTTP_HEADERS {problem}")
+
+
+def test_header_file_problems_are_unknown(
+    secret_file: Callable[[str], Path], tmp_path: Path
+) -> None:
+    missing = check_http("-H", "localhost", "--header-file", str(tmp_path / "nope"))
+    assert (missing.code, missing.lines) == (
+        3,
+        [f"HTTP UNKNOWN - cannot read headers from {tmp_path}/nope: No such file or directory"],
+    )
+    path = secret_file("Authorization: Bearer abc\n")
+    path.write_bytes(b"X-A: \xff\n")
+    binary = check_http("-H", "localhost", "--header-file", str(path))
+    assert binary.first == f"HTTP UNKNOWN - cannot read headers from {path}: not UTF-8 text"
+    empty = check_http("-H", "localhost", "--header-file", str(secret_file("# nothing\n\n")))
+    assert empty.first == f"HTTP UNKNOWN - header file {path} has no 'Name: value' line"
+    both = check_http(
+        "-H", "localhost", "--header-file", str(secret_file("Authorization: Bearer abc\n")),
+        env={"VIGIE_HTTP_AUTH": "user:password"},
+    )  # fmt: skip
+    assert both.code == 3
+    assert both.first == (
+        f"HTTP UNKNOWN - Authorization comes from both basic auth credentials and {path}: keep one"
+    )
+
+
 def test_proxy_option(http_server: TestServer, proxy_server: Callable[..., ProxyServer]) -> None:
     proxy = proxy_server()
     proxied = ("--proxy", f"http://127.0.0.1:{proxy.port}", "-d", "Via: 1.1 vigie-test-proxy")
@@ -609,6 +740,45 @@ def test_proxy_from_the_environment_with_credentials(
     assert bypassed.code == 0
     assert len(proxy.seen) == 1
     assert http_server.requests[-1].path == "/echo/direct"
+
+
+@pytest.mark.parametrize("variable", ["https_proxy", "HTTPS_PROXY"])
+def test_https_proxy_from_the_environment_tunnels_tls(
+    tls_server: TLSServer,
+    certs: Certificates,
+    proxy_server: Callable[..., ProxyServer],
+    http_server: TestServer,
+    variable: str,
+) -> None:
+    server = tls_server("valid")
+    auth = "Basic " + base64.b64encode(b"proxyuser:proxy pass").decode()
+    proxy = proxy_server(required_auth=auth)
+    # http_proxy leads nowhere: an HTTPS target must take https_proxy, not it.
+    env = {
+        variable: f"http://proxyuser:proxy%20pass@127.0.0.1:{proxy.port}",
+        "http_proxy": "http://127.0.0.1:9",
+    }
+    run = secure(server, certs, "-u", "/echo/tunnelled", "-C", "30", env=env)
+    assert run.code == 0, run
+    assert proxy.seen == [("CONNECT", f"localhost:{server.port}", auth)]
+    assert server.requests[-1].path == "/echo/tunnelled"
+    assert server.server_names[-1] == "localhost"
+    assert "cert_days_left" in run.perfdata
+    # no_proxy exempts the HTTPS target: straight to the server.
+    bypassed = secure(server, certs, "-u", "/echo/direct", env={**env, "no_proxy": "localhost"})
+    assert bypassed.code == 0, bypassed
+    assert len(proxy.seen) == 1
+    assert server.requests[-1].path == "/echo/direct"
+    # A no_proxy entry with another port does not exempt it.
+    other_port = {**env, "no_proxy": f"localhost:{server.port + 1}"}
+    assert secure(server, certs, "-u", "/echo/port", env=other_port).code == 0
+    assert proxy.seen[-1] == ("CONNECT", f"localhost:{server.port}", auth)
+    assert len(proxy.seen) == 2
+    # https_proxy is for HTTPS only: a plain target goes direct (http_proxy is unset here).
+    plain = local(http_server, "-u", "/echo/plain", env={variable: env[variable]})
+    assert plain.code == 0, plain
+    assert len(proxy.seen) == 2
+    assert http_server.requests[-1].path == "/echo/plain"
 
 
 def test_proxy_credentials_on_the_command_line_are_refused() -> None:
@@ -819,13 +989,32 @@ def test_verbosity_levels_add_detail(http_server: TestServer) -> None:
         (["-H", "h", "--sni", "a", "--no-sni"], "--sni and --no-sni contradict each other"),
         (["-H", "h", "-4", "-6"], "argument -6: not allowed with argument -4"),
         (["-H", "h", "--tls-min-version", "1.4"], "argument --tls-min-version: invalid choice"),
+        # -4 and -6 exist, so argparse alone would read -1 as an option and say "expected
+        # one argument"; a value is a value, as getopt has it.
+        (["-H", "h", "-t", "-1"], "argument -t/--timeout: must be a positive number of seconds, got -1"),
+        (["-H", "h", "--timeout", "0"], "argument -t/--timeout: must be a positive number of seconds, got 0"),
+        (["-H", "h", "-t", "-0.5"], "argument -t/--timeout: must be a positive number of seconds, got -0.5"),
+        (["-H", "h", "--max-redirects", "-1"], "--max-redirects must be 0 or more"),
+        (["-H", "h", "-p", "-6"], "argument -p/--port: invalid port '-6'"),
+        # ... but an option of the plugin is still an option.
+        (["-H", "-v"], "argument -H/--hostname: expected one argument"),
+        (["-H", "h", "-s", "--follow"], "argument -s/--string: expected one argument"),
     ],
-)
+)  # fmt: skip
 def test_bad_arguments_are_unknown_with_usage(args: list[str], why: str) -> None:
     run = check_http(*args)
     assert run.code == 3, run
     assert run.first.startswith(f"HTTP UNKNOWN - bad arguments: {why}"), run.first
     assert run.lines[1].startswith("usage: check_vigie_http ")
+
+
+def test_values_starting_with_a_dash_reach_their_option(http_server: TestServer) -> None:
+    # What Icinga passes for vigie_http_string = "-ERR" or vigie_http_warning = "-1:5".
+    run = local(http_server, "-s", "-ERR", "-w", "-1:5")
+    assert run.code == 2, run
+    assert run.text.startswith("HTTP CRITICAL - string '-ERR' not found in the body")
+    assert run.perfdata["time"][2][0] == "-1:5"
+    assert local(http_server, "--string=-ERR").code == 2
 
 
 def test_help_documents_every_flag() -> None:
@@ -838,12 +1027,13 @@ def test_help_documents_every_flag() -> None:
         "--max-redirects", "-s", "--string", "-r", "--regex", "-R", "--eregi", "--invert-regex",
         "-d", "--header-string", "-m", "--size", "-M", "--max-age", "-j", "--method", "-P",
         "--data", "-T", "--content-type", "-k", "--header", "-A", "--user-agent",
-        "--auth-file", "--proxy", "-w", "--warning", "-c", "--critical", "-t", "--timeout",
+        "--auth-file", "--header-file", "--proxy", "-w", "--warning", "-c", "--critical", "-t", "--timeout",
         "--timeout-result", "-v", "--verbose", "-V", "--version", "-h", "--help",
     ]  # fmt: skip
     options = set(re.findall(r"(?<![\w-])(--?[\w-]+)", run.stdout))
     assert [flag for flag in flags if flag not in options] == []
     assert "VIGIE_HTTP_AUTH" in run.stdout
+    assert "VIGIE_HTTP_HEADERS" in run.stdout
 
 
 def test_version() -> None:

@@ -66,8 +66,12 @@ def test_nagiosplugin_state_classes_load_only_when_used() -> None:
         (["--bogus"], "unrecognized arguments: --bogus"),
         (["-w", "abc"], "argument -w/--warning: invalid range 'abc'"),
         (["-c", "10:5"], "argument -c/--critical: invalid range '10:5'"),
-        (["-t", "0"], "argument -t/--timeout: invalid duration '0'"),
-        (["-t", "soon"], "argument -t/--timeout: invalid duration 'soon'"),
+        (["-t", "0"], "argument -t/--timeout: must be a positive number of seconds, got 0"),
+        (["-t", "-1"], "argument -t/--timeout: must be a positive number of seconds, got -1"),
+        (["-t", "soon"], "argument -t/--timeout: must be a positive number of seconds, got soon"),
+        (["-t", "nan"], "argument -t/--timeout: must be a positive number of seconds, got nan"),
+        (["-t"], "argument -t/--timeout: expected one argument"),
+        (["-w", "-1:-2"], "argument -w/--warning: invalid range '-1:-2'"),
         (["--timeout-result", "maybe"], "argument --timeout-result: invalid state 'maybe'"),
         (["--mode", "usage-error"], "--mode usage-error needs nothing at all"),
     ],
@@ -78,6 +82,33 @@ def test_bad_arguments_exit_3_with_the_reason_and_the_usage(args: list[str], why
     assert run.first.startswith(f"SAMPLE UNKNOWN - bad arguments: {why}")
     assert run.lines[1].startswith("usage: sample_check ")
     assert "Traceback" not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "attached"),
+    [
+        (["-t", "-1"], ["-t=-1"]),
+        (["--timeout", "-.5", "-4"], ["--timeout=-.5", "-4"]),
+        (["-t", "-4"], ["-t=-4"]),  # an option needing a value takes the next word
+        (["-s", "-ERR", "-w", "-1:5"], ["-s=-ERR", "-w=-1:5"]),
+        (["-s", "plain", "-w", "~:3"], ["-s", "plain", "-w", "~:3"]),
+        (["-s", "-v"], ["-s", "-v"]),  # one of the parser's options stays one
+        (["-s", "-vv"], ["-s", "-vv"]),
+        (["-s", "--timeout=3"], ["-s", "--timeout=3"]),
+        (["-s", "--other"], ["-s=--other"]),
+        (["-v", "-1"], ["-v", "-1"]),  # -v takes no value
+        (["-t"], ["-t"]),
+        (["--", "-t", "-1"], ["--", "-t", "-1"]),
+    ],
+)
+def test_values_starting_with_a_dash_are_attached_to_their_option(
+    argv: list[str], attached: list[str]
+) -> None:
+    parser = runtime.PluginArgumentParser("T", "t", "a parser with -4 like check_vigie_http")
+    parser.add_argument("-4", dest="ipv4", action="store_true")
+    parser.add_argument("-s", "--string")
+    parser.add_argument("-w", "--warning", type=runtime.nagios_range)
+    assert parser.attach_values(argv) == attached
 
 
 def test_help_documents_the_conventions_and_exits_3() -> None:

@@ -89,6 +89,13 @@ def test_work_past_the_threshold_is_refused_until_approved(
     shown = as_json(vigie("show", "2", "--format", "json"))
     assert [w["minutes"] for w in shown["work"]] == [50, 120, 50]
     assert shown["approvals"][0]["by"] == "Mr Coyote"
+    # R15: the history tells the work too, with who and how long.
+    logged = [e for e in shown["history"] if e["type"] == "work"]
+    assert [(e["by"], e["comment"]) for e in logged] == [
+        ("bob", "50 min of request work"),
+        ("bob", "120 min of update work"),
+        ("bob", "50 min of request work"),
+    ]
     assert "approved" in [e["type"] for e in shown["history"]]
 
 
@@ -180,6 +187,8 @@ def test_invoice_json_for_the_quarter(vigie: Run) -> None:
         (["invoice", "--customer", "acme", "--quarter", "2026-Q5"], 2, ["--quarter"]),
         (["invoice", "--customer", "nobody", "--quarter", "2026-Q4"], 2, ["nobody"]),
         (["sla", "--month", "November"], 2, ["--month"]),
+        (["sla", "--month", "9999-12"], 2, ["--month", "out of range"]),
+        (["statement", "--all", "--month", "0000-01"], 2, ["--month", "out of range"]),
     ],
 )
 def test_bad_input_is_one_line_and_changes_nothing(

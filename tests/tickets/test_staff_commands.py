@@ -141,6 +141,11 @@ def test_closing_an_incident_needs_a_debrief(vigie: Run, config_file: Path) -> N
         (["deadline", "--level", "Z", "--at", "2026-11-23T10:00:00"], 2, ["--level", "Z"]),
         (["deadline", "--level", "A", "--at", "tomorrow"], 2, ["--at"]),
         (["tickets", "--format", "xml"], 2, ["xml"]),
+        (["take", "1", "--by", "alice", "--at", "2026-11-23T09:59:00"], 2, ["before", "reference"]),
+        (["log", "1", "--minutes", "5", "--by", "a", "--at", "2026-11-22T10:00:00"], 2, ["before"]),
+        (["approve", "1", "--by", "a", "--at", "2020-01-01T00:00:00"], 2, ["before"]),
+        (["take", "1", "--by", "alice", "--at", "9999-12-31T23:00:00"], 2, ["--at", "range"]),
+        (["show", "99999999999999999999999"], 2, ["99999999999999999999999"]),
         (["take", "1", "--by", "alice", "--at", "2099-01-01T00:00:00"], 2, ["--at", "future"]),
     ],
 )
