@@ -34,7 +34,8 @@ from bridge.times import TimeFormatError, parse_time, to_display
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
-EXIT_TEMPFAIL = 75  # sysexits' EX_TEMPFAIL: nothing stored, try again (notify only)
+EXIT_TEMPFAIL = 75  # sysexits EX_TEMPFAIL: not done (nothing stored, not sent), try again
+ACKNOWLEDGED = "acknowledged in Icinga"
 CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a staff-given time may be
 
 
@@ -75,9 +76,9 @@ class App:
         return self._config
 
     @contextmanager
-    def store(self) -> Iterator[Store]:
+    def store(self, create: bool = True) -> Iterator[Store]:
         try:
-            with Store(self.config.store_path) as store:
+            with Store(self.config.store_path, create) as store:
                 yield store
         except StoreUnavailable as error:
             bad_input(str(error))
@@ -190,7 +191,7 @@ def _json(data: Any) -> None:
 @pass_app
 def tickets(app: App, open_only: bool, customer: str | None, server: str | None, fmt: str) -> None:
     """List tickets."""
-    with app.store() as store:
+    with app.store(create=False) as store:
         found = store.tickets(open_only=open_only, customer=customer, server=server)
     if fmt == "json":
         _json([ticket_json(t, _breached(app, t), app.config.timezone) for t in found])
@@ -230,7 +231,7 @@ def tickets(app: App, open_only: bool, customer: str | None, server: str | None,
 def show(app: App, ticket_id: int, fmt: str) -> None:
     """One ticket with its whole history (R15)."""
     tz = app.config.timezone
-    with app.store() as store:
+    with app.store(create=False) as store:
         ticket = store.get(ticket_id)
         history, work, approvals = (
             store.history(ticket_id),
@@ -283,7 +284,7 @@ def show(app: App, ticket_id: int, fmt: str) -> None:
 @pass_app
 def events(app: App, key: str, fmt: str) -> None:
     """Every notification recorded for a host or host!service, ticket or not (R15)."""
-    with app.store() as store:
+    with app.store(create=False) as store:
         found = store.events_of(key)
     tz = app.config.timezone
     if fmt == "json":
@@ -418,21 +419,25 @@ def _acknowledge_in_icinga(app: App, store: Store, ticket: Ticket) -> str | None
         store.note(ticket.id, "icinga_ack_failed", app.now, app.now, comment=str(error))
         return f"Icinga not acknowledged ({error}); retried by `vigie sync-icinga`"
     store.note(ticket.id, "icinga_acknowledged", app.now, app.now, comment=comment)
-    return "acknowledged in Icinga"
+    return ACKNOWLEDGED
 
 
 @cli.command("sync-icinga")
 @pass_app
 def sync_icinga(app: App) -> None:
     """Retry the Icinga acknowledgements that failed (run it from cron)."""
-    retried = 0
+    retried = failed = 0
     with app.store() as store:
         for ticket in store.tickets(open_only=True):
             last = store.last_entry(ticket.id, ("icinga_ack_failed", "icinga_acknowledged"))
             if last is not None and last.type == "icinga_ack_failed":
-                click.echo(f"ticket {ticket.id}: {_acknowledge_in_icinga(app, store, ticket)}")
+                said = _acknowledge_in_icinga(app, store, ticket)
+                click.echo(f"ticket {ticket.id}: {said}")
                 retried += 1
-    click.echo(f"{retried} acknowledgement(s) retried")
+                failed += said is not None and said != ACKNOWLEDGED
+    click.echo(f"{retried} acknowledgement(s) retried, {failed} still failing")
+    if failed:
+        raise Failure(f"{failed} acknowledgement(s) still failing", EXIT_TEMPFAIL)
 
 
 @cli.command("send-alerts")
@@ -686,7 +691,7 @@ def statement(app: App, customer: str | None, every: bool, month: str, fmt: str)
     since, until = _period_bounds((year, number), (year, number))
     config = app.config
     documents = []
-    with app.store() as store:
+    with app.store(create=False) as store:
         for customer_id in _customers_for(app, store, customer, every, since, until):
             found = store.tickets(customer=customer_id, since=since, until=until)
             try:
@@ -752,7 +757,7 @@ def sla_month(app: App, month: str, fmt: str) -> None:
     year, number = _month(month)
     since, until = _period_bounds((year, number), (year, number))
     config = app.config
-    with app.store() as store:
+    with app.store(create=False) as store:
         found = [t for t in store.tickets(since=since, until=until) if t.level and t.customer]
     records = []
     for t in found:
@@ -797,7 +802,7 @@ def check_config(app: App) -> None:
         config = load_config(path, check_holidays=True)
     except ConfigError as error:
         for problem in error.problems:
-            click.echo(f"{path}: {problem}", err=True)
+            click.echo(intake.located(path, problem), err=True)
         raise Failure(f"{len(error.problems)} problem(s) in {path}", EXIT_BAD_INPUT) from None
     servers = sum(len(c.servers) for c in config.customers.values())
     click.echo(
@@ -808,6 +813,8 @@ def check_config(app: App) -> None:
 
 def main() -> None:
     """Console entry point: no traceback ever reaches the user."""
+    if len(sys.argv) == 1:
+        sys.argv.append("--help")  # the overview, rather than a usage error
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as done:

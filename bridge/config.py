@@ -595,6 +595,13 @@ def parse_config(
     icinga = None if top.get("icinga") is None else _icinga(check, top["icinga"], base_dir)
     reopen_within = _reopen_within(check, top.get("tickets", {}))
     alerts = _alert_transport(check, top.get("alerts", {}))
+    if alerts is not None and alerts.sms_gateway is None:
+        for customer in customers.values():
+            if customer.alerts.sms:
+                check.add(
+                    f"customers.{customer.id}.alerts.sms",
+                    "SMS numbers given, but alerts.sms_gateway is not set: no SMS could be sent",
+                )
 
     if check.problems:
         raise ConfigError(check.problems, source)

@@ -154,10 +154,15 @@ def load(config_option: str | None) -> Config:
     try:
         return load_config(path)
     except ConfigError as error:
-        first = error.problems[0] if error.problems else str(error)
+        first = located(path, error.problems[0] if error.problems else str(error))
         more = len(error.problems) - 1
         tail = f" (and {more} more: run vigie check-config)" if more > 0 else ""
-        raise IntakeFailure(f"configuration {path}: {first}{tail}", EXIT_BAD_INPUT) from None
+        raise IntakeFailure(f"configuration {first}{tail}", EXIT_BAD_INPUT) from None
+
+
+def located(path: object, problem: str) -> str:
+    """A configuration problem with its file named once: file-level ones already name it."""
+    return problem if problem.startswith(str(path)) else f"{path}: {problem}"
 
 
 def record(store: Store, config: Config, event: Event, now: datetime) -> Outcome:

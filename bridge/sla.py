@@ -83,7 +83,7 @@ class BusinessCalendar:
         after = after.astimezone(UTC)
         day = after.astimezone(self.tz).date()
         for _ in range(_MAX_DAYS_AHEAD):
-            if day.weekday() in self.hours.days and not self.is_holiday(day):
+            if self.is_business_day(day):
                 # Local wall-clock times to UTC: the offset of that very day (DST-safe).
                 start = datetime.combine(day, self.hours.start, self.tz).astimezone(UTC)
                 end = datetime.combine(day, self.hours.end, self.tz).astimezone(UTC)

@@ -210,13 +210,15 @@ def _is_unavailable(error: sqlite3.Error) -> bool:
 class Store:
     """The embedded helpdesk in one SQLite file. Use as a context manager."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, create: bool = True) -> None:
+        """Open the store; without ``create``, a store not made yet reads as an empty one
+        (looking must not leave files behind)."""
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
-            )
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            where = str(path) if create or path.exists() else ":memory:"
+            self._db = sqlite3.connect(where, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA synchronous = FULL")

@@ -15,7 +15,6 @@ from bridge.times import to_display
 
 Kind = Literal["incident", "request"]
 Category = Literal["incident", "request", "update"]
-STATUSES = ("new", "taken", "closed")
 CATEGORIES: tuple[Category, ...] = ("incident", "request", "update")
 
 

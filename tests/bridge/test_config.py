@@ -564,6 +564,7 @@ def test_yaml_11_surprises_are_read_as_written(tmp_path: Path) -> None:
         LEVELS_YAML
         + "business_hours: {start: 08:30, end: 17:00, holidays: NO}\n"
         + "rates: {business_hours: 20.00, vat: 0.21}\n"
+        + "alerts: {sms_gateway: '{number}@sms.example'}\n"
         + "customers:\n  acme:\n    alerts: {sms: ['+32470000000']}\n"
         + "    servers: {'0123': {level: A, since: 2026-01-01}}\n",
     )

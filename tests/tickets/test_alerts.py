@@ -143,3 +143,12 @@ def test_relay_down_keeps_the_alerts_for_the_next_run(
     assert len(inbox.messages) == 2
     history = [e["type"] for e in as_json(vigie("show", "1", "--format", "json"))["history"]]
     assert history.count("alert_failed") == 2 and history.count("alert_sent") == 2
+
+
+def test_sms_numbers_without_a_gateway_are_a_configuration_problem(
+    tmp_path: Path, vigie: Run
+) -> None:
+    write_config(tmp_path, alerts={"smtp_host": "127.0.0.1", "sms_gateway": None})
+    result = vigie("check-config")
+    assert result.returncode == 2
+    assert "customers.acme.alerts.sms" in result.stderr and "sms_gateway" in result.stderr
