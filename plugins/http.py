@@ -27,7 +27,15 @@ import socket
 import time
 
 from plugins import __version__, http_target, http_wire, runtime
-from plugins.http_options import NAME, PROG, Expected, Request, build_parser, request_from_args
+from plugins.http_options import (
+    NAME,
+    PROG,
+    SECRET_HEADERS,
+    Expected,
+    Request,
+    build_parser,
+    request_from_args,
+)
 from plugins.runtime import (
     Context,
     Critical,
@@ -349,7 +357,8 @@ class HttpExchange(Resource):
         put("Accept", "*/*")
         put("Connection", "close")
         # Credentials go to the host they were meant for, never to a redirect elsewhere.
-        if self.request.authorization and (target.host.lower(), target.port) == self.auth_origin:
+        to_origin = (target.host.lower(), target.port) == self.auth_origin
+        if self.request.authorization and to_origin:
             put("Authorization", self.request.authorization)
         if via_plain_proxy and proxy is not None and proxy.authorization:
             put("Proxy-Authorization", proxy.authorization)
@@ -358,11 +367,19 @@ class HttpExchange(Resource):
             put("Content-Length", str(len(body)))
         for name, value in self.request.headers:
             put(name, value)
+        secret = {name.lower() for name in SECRET_HEADERS}
+        if to_origin:
+            for name, value in self.request.secret_headers:
+                put(name, value)
+                secret.add(name.lower())
         self.step(f"sending the request to {where}")
         _log.info("%s %s via %s", method, url, where)
         _log.debug(
             "request headers: %s",
-            [(n, "***" if "authorization" in n.lower() else v) for n, v in headers.values()],
+            [
+                (n, "***" if n.lower() in secret or "authorization" in n.lower() else v)
+                for n, v in headers.values()
+            ],
         )
         conn.send(method, url, list(headers.values()), body)
 

@@ -11,6 +11,7 @@ UNKNOWN line with the usage (plugins.runtime), never as argparse's exit 2.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import socket
 
@@ -22,6 +23,9 @@ from plugins.runtime import PluginError, Range, UsageError
 NAME = "HTTP"
 PROG = "check_vigie_http"
 AUTH_ENV = "VIGIE_HTTP_AUTH"
+HEADERS_ENV = "VIGIE_HTTP_HEADERS"
+# Headers that carry credentials: -k refuses them, they come from --header-file or the env.
+SECRET_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
 # --tls-min-version choices (plugins.tls maps them to protocol versions).
 TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 
@@ -35,6 +39,8 @@ class Request:
         self.body: bytes | None = None
         self.headers: list[tuple[str, str]] = []
         self.authorization: str | None = None
+        # From --header-file or $VIGIE_HTTP_HEADERS: sent to the first target's origin only.
+        self.secret_headers: list[tuple[str, str]] = []
         self.follow = False
         self.max_redirects = 15
         self.family = socket.AF_UNSPEC
@@ -122,9 +128,65 @@ def _cert_spec(text: str) -> tuple[float, float]:
 
 def _header(text: str) -> tuple[str, str]:
     name, sep, value = text.partition(":")
-    if not sep or not is_token(name.strip()) or re.search(r"[\r\n\x00]", value):
+    name = name.strip()
+    if name.lower() in (secret.lower() for secret in SECRET_HEADERS):
+        # The value is not repeated: it is the secret this refusal protects.
+        raise argparse.ArgumentTypeError(
+            f"{name} must not be on the command line, which Icinga logs: put it in "
+            f"--header-file or ${HEADERS_ENV} (basic auth: ${AUTH_ENV} or --auth-file)"
+        )
+    if not sep or not is_token(name) or re.search(r"[\r\n\x00]", value):
         raise argparse.ArgumentTypeError(f"invalid header {text!r}: expected 'Name: value'")
-    return name.strip(), value.strip()
+    return name, value.strip()
+
+
+def header_lines(text: str, origin: str) -> list[tuple[str, str]]:
+    """``Name: value`` lines as headers; blank lines and ``#`` comments are skipped.
+
+    A malformed line raises PluginError naming ``origin`` and the line number, never the
+    line itself: it may hold the very secret it was meant to carry.
+    """
+    headers = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.removesuffix("\r")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, sep, value = line.partition(":")
+        if not sep:
+            problem = "expected 'Name: value', found no colon"
+        elif not is_token(name):
+            problem = "the header name before the colon is not an HTTP token"
+        elif re.search(r"[\x00-\x08\x0a-\x1f\x7f]", value):
+            problem = "control characters in the value"
+        elif not value.isascii() and not _latin1(value):
+            problem = "the value has characters outside ISO-8859-1"
+        else:
+            headers.append((name, value.strip()))
+            continue
+        raise PluginError(f"{origin} line {number}: {problem}")
+    return headers
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def read_header_file(path: str) -> list[tuple[str, str]]:
+    """The headers of ``--header-file``; unreadable, malformed or empty is a PluginError."""
+    try:
+        with open(path, encoding="utf-8") as header_file:
+            text = header_file.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise PluginError(f"cannot read headers from {path}: {reason}") from None
+    headers = header_lines(text, f"header file {path}")
+    if not headers:
+        raise PluginError(f"header file {path} has no 'Name: value' line")
+    return headers
 
 
 def _method(text: str) -> str:
@@ -170,8 +232,13 @@ def build_parser() -> runtime.PluginArgumentParser:
             "headers), time_transfer (the body), and cert_days_left (HTTPS).\n\n"
             "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad arguments, the plugin's\n"
             "own deadline, an internal error; also after --help and --version).\n\n"
-            f"Basic auth credentials come from ${AUTH_ENV} (user:password) or --auth-file,\n"
-            "never from the command line, which Icinga logs."
+            "Secrets never come from the command line, which Icinga logs. Basic auth\n"
+            f"credentials: ${AUTH_ENV} (user:password) or --auth-file. Other secret headers\n"
+            "(Authorization: Bearer ..., Cookie, an API key): --header-file FILE or\n"
+            f"${HEADERS_ENV}, one 'Name: value' per line (blank lines and # comments\n"
+            "ignored; the file wins over the variable), sent to the host and port checked\n"
+            "only, never to a redirect elsewhere, and masked in -vvv output. -k refuses\n"
+            f"{', '.join(SECRET_HEADERS)}."
         ),
     )
     target = parser.add_argument_group("target")
@@ -323,7 +390,8 @@ def build_parser() -> runtime.PluginArgumentParser:
         action="append",
         default=[],
         metavar="'NAME: VALUE'",
-        help="extra request header, repeatable; replaces a default header of the same name",
+        help="extra request header, repeatable; replaces a default header of the same name "
+        f"({', '.join(SECRET_HEADERS)} refused: see --header-file)",
     )
     request.add_argument(
         "-A", "--user-agent", metavar="TEXT", help=f"User-Agent (default {PROG}/{__version__})"
@@ -332,6 +400,12 @@ def build_parser() -> runtime.PluginArgumentParser:
         "--auth-file",
         metavar="FILE",
         help=f"file whose first line is user:password for basic auth (else ${AUTH_ENV})",
+    )
+    request.add_argument(
+        "--header-file",
+        metavar="FILE",
+        help="file of secret request headers, one 'Name: value' per line, # comments "
+        f"allowed (else ${HEADERS_ENV}, same format); replaces a header of the same name",
     )
     request.add_argument(
         "--proxy",
@@ -410,6 +484,14 @@ def request_from_args(args: argparse.Namespace) -> Request:
             origin = args.auth_file or f"${AUTH_ENV}"
             raise PluginError(f"basic auth credentials in {origin} must be user:password")
         request.authorization = http_target.basic_authorization(credentials)
+    request.secret_headers = _secret_headers(args.header_file)
+    if request.authorization and any(
+        name.lower() == "authorization" for name, _ in request.secret_headers
+    ):
+        origin = args.header_file or f"${HEADERS_ENV}"
+        raise PluginError(
+            f"Authorization comes from both basic auth credentials and {origin}: keep one"
+        )
     request.follow = args.follow
     request.max_redirects = args.max_redirects
     request.family = args.family or socket.AF_UNSPEC
@@ -427,3 +509,10 @@ def request_from_args(args: argparse.Namespace) -> Request:
     request.header_string = args.header_string
     request.want_age = args.max_age is not None
     return request
+
+
+def _secret_headers(path: str | None) -> list[tuple[str, str]]:
+    """The headers of ``--header-file`` when given, else of $VIGIE_HTTP_HEADERS, if any."""
+    if path:
+        return read_header_file(path)
+    return header_lines(os.environ.get(HEADERS_ENV, ""), f"${HEADERS_ENV}")

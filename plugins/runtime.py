@@ -26,6 +26,7 @@ import contextlib
 import logging
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -280,6 +281,8 @@ DEFAULT_TIMEOUT = 10.0
 WATCHDOG_GRACE = 0.3
 # A status line is one line; an exception message may carry anything.
 MAX_LINE = 400
+# A negative number or range (-1, -0.5, -1:1): a value, even where -4 and -6 are options.
+_NEGATIVE_NUMBER = re.compile(r"-\.?\d")
 
 _emit_lock = threading.Lock()
 
@@ -387,7 +390,8 @@ def seconds(text: str) -> float:
     except ValueError:
         value = math.nan
     if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"invalid duration {text!r}: expected seconds > 0")
+        shown = one_line(text, 40) if text.strip() else repr(text)
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {shown}")
     return value
 
 
@@ -507,6 +511,43 @@ class PluginArgumentParser(argparse.ArgumentParser):
             help="state reported when the deadline passes: ok, warning, critical or unknown "
             "(default %(default)s)",
         )
+
+    def attach_values(self, argv: Sequence[str]) -> list[str]:
+        """``argv`` with a value that starts with "-" attached to its option (``-t=-1``).
+
+        getopt, which the C plugins use, gives an option that takes a value the next word
+        whatever it looks like, and Icinga passes vars that way. argparse reads ``-1`` as an
+        option when the parser has options like ``-4``, and ``-text`` as an unknown option.
+        A next word that is one of this parser's options stays an option, so that ``-H -v``
+        still says that -H lacks its value.
+        """
+        words = list(argv)
+        attached: list[str] = []
+        index = 0
+        while index < len(words):
+            word = words[index]
+            index += 1
+            if word == "--":
+                attached += words[index - 1 :]
+                break
+            attached.append(word)
+            action = self._option_string_actions.get(word)
+            if action is None or action.nargs is not None or index == len(words):
+                continue  # not an option taking exactly one value, or nothing follows
+            value = words[index]
+            if value.startswith("-") and (
+                _NEGATIVE_NUMBER.match(value) or not self._is_option(value)
+            ):
+                attached[-1] = f"{word}={value}"
+                index += 1
+        return attached
+
+    def _is_option(self, word: str) -> bool:
+        """True when argparse would read ``word`` as one of this parser's options."""
+        if word.startswith("--"):
+            return word.partition("=")[0] in self._option_string_actions
+        # -vv, -t5: a short option with something glued to it.
+        return word[:2] in self._option_string_actions
 
     def error(self, message: str) -> NoReturn:
         """Report a bad argument the plugin way: one UNKNOWN line, the usage, exit 3."""
@@ -706,7 +747,7 @@ def run(
     ``UsageError`` or ``PluginError`` for input the parser alone cannot judge.
     """
     name = parser.check_name
-    args = parser.parse_args(argv)
+    args = parser.parse_args(parser.attach_values(sys.argv[1:] if argv is None else argv))
     deadline = Deadline(args.timeout)
     verbose = min(args.verbose, 3)
     runtime = Runtime()

@@ -516,12 +516,14 @@ class HealthTarget:
     """An HTTP server on 127.0.0.1 that answers 200 while healthy and 503 when broken.
 
     With ``credentials`` ("user:password") it wants basic auth, and answers 401 without.
+    ``seen`` lists each request's path and headers (names in lower case).
     """
 
     def __init__(self, body: str = "shop is open", credentials: str | None = None) -> None:
         self.healthy = True
         self.body = body
         self.requests = 0
+        self.seen: list[tuple[str, dict[str, str]]] = []
         expected = None
         if credentials is not None:
             expected = "Basic " + base64.b64encode(credentials.encode()).decode()
@@ -530,6 +532,7 @@ class HealthTarget:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 target.requests += 1
+                target.seen.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
                 code = 200 if target.healthy else 503
                 text = (target.body if target.healthy else "maintenance: backend down").encode()
                 if expected is not None and self.headers.get("Authorization") != expected:

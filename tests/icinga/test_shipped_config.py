@@ -123,6 +123,46 @@ object Service "http" { host_name = "unmanaged"; check_command = "vigie-http" }
     assert set(user["states"]) == {"Up", "Down", "OK", "Warning", "Critical", "Unknown"}
 
 
+def test_level_templates_set_the_level_and_the_customer(start_icinga: StartIcinga) -> None:
+    sandbox = validated(
+        start_icinga,
+        """
+object Host "after" { import "vigie-level-a"; check_command = "dummy"; vars.customer = "acme" }
+object Host "before" { vars.customer = "globex"; import "vigie-level-b"; check_command = "dummy" }
+object Host "forgotten" { import "vigie-level-c"; check_command = "dummy" }
+/* A rule on the customer must neither fail nor match a host without one. */
+apply Service "acme-only" {
+  check_command = "dummy"
+  assign where host.vars.customer.len() > 0 && host.vars.customer == "acme"
+}
+""",
+    )
+    hosts = sandbox.compiled_objects("Host")
+    assert {name: host["vars"]["sla_level"] for name, host in hosts.items()} == {
+        "after": "A", "before": "B", "forgotten": "C",
+    }  # fmt: skip
+    assert {name: host["vars"]["customer"] for name, host in hosts.items()} == {
+        "after": "acme", "before": "globex", "forgotten": "",
+    }  # fmt: skip
+    services = sandbox.compiled_objects("Service")
+    assert set(services) == {"after!acme-only"}
+
+
+def test_secrets_reach_vigie_http_through_its_environment_only(start_icinga: StartIcinga) -> None:
+    command = validated(start_icinga).compiled_objects("CheckCommand")["vigie-http"]
+    assert command["env"] == {
+        "VIGIE_HTTP_AUTH": "$vigie_http_auth$",
+        "VIGIE_HTTP_HEADERS": "$vigie_http_headers_lines$",
+    }
+    values = " ".join(
+        str(argument.get(key)) for argument in command["arguments"].values() for key in argument
+        if key != "description"
+    )  # fmt: skip
+    for secret in ("vigie_http_auth$", "vigie_http_headers_secret", "vigie_http_headers_lines"):
+        assert secret not in values
+    assert command["arguments"]["--header-file"]["value"] == "$vigie_http_header_file$"
+
+
 def _help_options(executable: Path) -> list[list[str]]:
     """The options of a plugin's --help, each as its list of aliases (-p, --port)."""
     done = subprocess.run(

@@ -26,6 +26,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -338,7 +339,8 @@ class TestApp(http.server.BaseHTTPRequestHandler):
         if isinstance(self.connection, ssl.SSLSocket):
             peer = self.connection.getpeercert()
             if peer:
-                client_cert = dict(item[0] for item in peer["subject"])["commonName"]
+                subject = cast("tuple[tuple[tuple[str, str], ...], ...]", peer["subject"])
+                client_cert = dict(rdn[0] for rdn in subject)["commonName"]
         document = {
             "method": self.command,
             "path": self.path,
@@ -408,7 +410,7 @@ class TestServer(http.server.ThreadingHTTPServer):
 
     def finish_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
         if self.tls is None:
-            return super().finish_request(request, client_address)  # type: ignore[arg-type]
+            return super().finish_request(request, client_address)
         # The TLS handshake happens in the handler thread, so a stuck client blocks no one.
         request.settimeout(MAX_WAIT)
         try:

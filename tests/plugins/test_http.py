@@ -973,6 +973,9 @@ def test_verbosity_levels_add_detail(http_server: TestServer) -> None:
         assert "time=" in run.first
 
 
+NOT_SECONDS = "argument -t/--timeout: must be a positive number of seconds"
+
+
 @pytest.mark.parametrize(
     ("args", "why"),
     [
@@ -991,9 +994,9 @@ def test_verbosity_levels_add_detail(http_server: TestServer) -> None:
         (["-H", "h", "--tls-min-version", "1.4"], "argument --tls-min-version: invalid choice"),
         # -4 and -6 exist, so argparse alone would read -1 as an option and say "expected
         # one argument"; a value is a value, as getopt has it.
-        (["-H", "h", "-t", "-1"], "argument -t/--timeout: must be a positive number of seconds, got -1"),
-        (["-H", "h", "--timeout", "0"], "argument -t/--timeout: must be a positive number of seconds, got 0"),
-        (["-H", "h", "-t", "-0.5"], "argument -t/--timeout: must be a positive number of seconds, got -0.5"),
+        (["-H", "h", "-t", "-1"], f"{NOT_SECONDS}, got -1"),
+        (["-H", "h", "--timeout", "0"], f"{NOT_SECONDS}, got 0"),
+        (["-H", "h", "-t", "-0.5"], f"{NOT_SECONDS}, got -0.5"),
         (["-H", "h", "--max-redirects", "-1"], "--max-redirects must be 0 or more"),
         (["-H", "h", "-p", "-6"], "argument -p/--port: invalid port '-6'"),
         # ... but an option of the plugin is still an option.
@@ -1027,8 +1030,8 @@ def test_help_documents_every_flag() -> None:
         "--max-redirects", "-s", "--string", "-r", "--regex", "-R", "--eregi", "--invert-regex",
         "-d", "--header-string", "-m", "--size", "-M", "--max-age", "-j", "--method", "-P",
         "--data", "-T", "--content-type", "-k", "--header", "-A", "--user-agent",
-        "--auth-file", "--header-file", "--proxy", "-w", "--warning", "-c", "--critical", "-t", "--timeout",
-        "--timeout-result", "-v", "--verbose", "-V", "--version", "-h", "--help",
+        "--auth-file", "--header-file", "--proxy", "-w", "--warning", "-c", "--critical", "-t",
+        "--timeout", "--timeout-result", "-v", "--verbose", "-V", "--version", "-h", "--help",
     ]  # fmt: skip
     options = set(re.findall(r"(?<![\w-])(--?[\w-]+)", run.stdout))
     assert [flag for flag in flags if flag not in options] == []
