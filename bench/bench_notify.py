@@ -44,7 +44,7 @@ def make_config(folder: Path, holidays: str | None) -> Path:
 
 def notify_args(config: Path, number: int) -> list[str]:
     # A weekday in business hours, so the holiday calendar is consulted when configured.
-    since = 1795600800 + number  # 2026-11-25 (Wednesday) 10:00 Brussels
+    since = 1795600800 + number % 3600  # 2026-11-25 (a Wednesday), 10:00-11:00 in Brussels
     return [
         VIGIE,
         "--config",
