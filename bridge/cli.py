@@ -18,7 +18,15 @@ import click
 
 from bridge import intake
 from bridge.config import Config, ConfigError, Customer, config_path, load_config
-from bridge.intake import NOTIFY_OPTIONS, business_calendar, envvar
+from bridge.intake import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_REFUSED,
+    EXIT_TEMPFAIL,
+    NOTIFY_OPTIONS,
+    business_calendar,
+    envvar,
+)
 from bridge.store import (
     Invalid,
     NewTicket,
@@ -31,10 +39,6 @@ from bridge.store import (
 from bridge.tickets import CATEGORIES, Ticket, approval_json, history_json, ticket_json, work_json
 from bridge.times import TimeFormatError, parse_time, to_display
 
-EXIT_REFUSED = 1
-EXIT_BAD_INPUT = 2
-EXIT_INTERNAL = 3
-EXIT_TEMPFAIL = 75  # sysexits EX_TEMPFAIL: not done (nothing stored, not sent), try again
 ACKNOWLEDGED = "acknowledged in Icinga"
 CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a staff-given time may be
 

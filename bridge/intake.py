@@ -19,9 +19,11 @@ from bridge.store import NewTicket, Outcome, Store, StoreUnavailable
 from bridge.tickets import Ticket
 from bridge.times import to_display
 
-EXIT_BAD_INPUT = 2
-EXIT_INTERNAL = 3
-EXIT_TEMPFAIL = 75  # sysexits' EX_TEMPFAIL: nothing stored, try again
+# The exit codes of every `vigie` command (design.md), here where no click is imported.
+EXIT_REFUSED = 1  # a contract rule refused it; the message names the rule
+EXIT_BAD_INPUT = 2  # bad input or configuration; the message says what and where
+EXIT_INTERNAL = 3  # a bug
+EXIT_TEMPFAIL = 75  # sysexits' EX_TEMPFAIL: not done (nothing stored, not sent), try again
 
 # The options of `vigie notify`, each also read from VIGIE_<NAME>: the one table both the
 # click command and the launcher's fast path are built from.

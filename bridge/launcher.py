@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 def main() -> None:
     """Console entry point."""
-    from bridge.intake import IntakeFailure, notify, parse_notify_argv
+    from bridge.intake import EXIT_INTERNAL, IntakeFailure, notify, parse_notify_argv
 
     parsed = parse_notify_argv(sys.argv[1:])
     if parsed is None:
@@ -31,5 +31,5 @@ def main() -> None:
         sys.exit(failure.exit_code)
     except Exception as error:  # a bug before the event was read: one line, no traceback
         print(f"vigie: internal error: {type(error).__name__}: {error}", file=sys.stderr)
-        sys.exit(3)
+        sys.exit(EXIT_INTERNAL)
     print("\n".join(lines))
