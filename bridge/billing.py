@@ -34,7 +34,6 @@ Readings this module takes where the contract leaves a choice:
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -239,11 +238,6 @@ def _check_month(year: int, month: int) -> None:
         raise BillingError(f"year: must be 1 to 9999, got {year}")
 
 
-def _month_bounds(year: int, month: int) -> tuple[date, date]:
-    """First and last day of a month."""
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-
-
 # ---------------------------------------------------------------------------------------
 # Quarters and rates (R7, R9, R11)
 # ---------------------------------------------------------------------------------------
@@ -329,8 +323,8 @@ def billable_minutes(work: Iterable[WorkEntry]) -> tuple[int, int]:
 
 def under_contract_in_month(server: Server, year: int, month: int) -> bool:
     """R12: whole months, from the server's start month to its end month."""
-    first, last = _month_bounds(year, month)
-    return server.since <= last and (server.until is None or server.until >= first)
+    _check_month(year, month)
+    return server.covers(date(year, month, 1))
 
 
 def contract_order(customer: Customer, year: int, month: int) -> tuple[Server, ...]:

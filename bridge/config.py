@@ -87,8 +87,12 @@ class Server:
     until: date | None = None
 
     def covers(self, day: date) -> bool:
-        """Whether the contract covers this server on ``day``."""
-        return self.since <= day and (self.until is None or day <= self.until)
+        """Whether the contract covers this server on ``day``: whole months, from the month
+        of ``since`` to the month of ``until``, as R12 invoices them."""
+        month = (day.year, day.month)
+        if month < (self.since.year, self.since.month):
+            return False
+        return self.until is None or month <= (self.until.year, self.until.month)
 
 
 @dataclass(frozen=True)

@@ -110,16 +110,27 @@ def _problem(
         # long after, it is a new incident with its own ticket and deadline (R3, R4).
         if event.since <= recovered + reopen_within:
             return Decision("append", open_ticket.id, "problem_again", clear_recovery=True)
-        if event.service is not None and host_ticket is not None:
+        if _host_down(event, host_ticket):
+            assert host_ticket is not None
             return Decision("append", host_ticket.id, "joined_host_ticket")
         return Decision("open", None, "opened")
-    if last_ticket is not None:
+    # Only the key's own last ticket can be replayed or reopened; one it merely joined
+    # (a host's) is not its incident.
+    if last_ticket is not None and last_ticket.key == event.key:
         closed = last_ticket.closed_at
         if closed is not None and event.since <= closed:
             return Decision("append", last_ticket.id, "replay")
         recovered = last_ticket.recovered_at
         if recovered is not None and recovered <= event.since <= recovered + reopen_within:
             return Decision("reopen", last_ticket.id, "reopened", clear_recovery=True)
-    if event.service is not None and host_ticket is not None:
+    if _host_down(event, host_ticket):
+        assert host_ticket is not None
         return Decision("append", host_ticket.id, "joined_host_ticket")
     return Decision("open", None, "opened")
+
+
+def _host_down(event: Event, host_ticket: TicketState | None) -> bool:
+    """A service event joins its host's open ticket while the host is still down."""
+    return (
+        event.service is not None and host_ticket is not None and host_ticket.recovered_at is None
+    )

@@ -153,9 +153,10 @@ def sla_status(
             _require_aware(at, name)
     if deadline_at is None:
         return "no_sla"
-    # Closing a ticket never taken over counts as its take-over (R4).
-    take_overs = [at for at in (taken_at, closed_at) if at is not None and at <= now]
-    if take_overs and min(take_overs) <= deadline_at:
+    # Closing a ticket never taken over counts as its take-over (R4); once taken, only the
+    # take-over counts.
+    take_over = taken_at if taken_at is not None else closed_at
+    if take_over is not None and take_over <= now and take_over <= deadline_at:
         return "met"
     if recovered_at is not None and recovered_at <= now and recovered_at <= deadline_at:
         return "recovered"

@@ -572,6 +572,11 @@ class Store:
                         "R15", f"ticket {ticket_id} is an incident: close it with --debrief TEXT"
                     )
                 _not_before_reference(ticket, at)
+                if ticket.taken_at is not None and at < ticket.taken_at:
+                    raise Invalid(
+                        f"--at {at.isoformat()} is before ticket {ticket_id} was taken over "
+                        f"({ticket.taken_at.isoformat()})"
+                    )
                 self._close(db, ticket_id, at, now, (debrief or "").strip())
                 return self._require(db, ticket_id)
 

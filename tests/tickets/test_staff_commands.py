@@ -185,3 +185,47 @@ def test_check_config_lists_every_problem(tmp_path: Path, vigie: Run) -> None:
 def test_no_traceback_on_a_missing_configuration(tmp_path: Path, vigie: Run) -> None:
     (tmp_path / "vigie.yaml").unlink()
     assert_one_line_error(vigie("tickets"), 2, "no such file")
+
+
+def test_closing_never_erases_a_late_take_over(vigie: Run, config_file: Path) -> None:
+    """R4: once taken, only the take-over counts; a closing before it is a typo."""
+    open_request(vigie)
+    late = as_json(
+        vigie("take", "1", "--by", "bob", "--at", "2026-11-23T18:00:00", "--format", "json")
+    )
+    assert late["breached"] is True
+    before = count_rows(config_file)
+    refused = vigie("close", "1", "--debrief", "x", "--at", "2026-11-23T11:00:00")
+    assert_one_line_error(refused, 2, "before", "taken over")
+    assert count_rows(config_file) == before
+    closed = as_json(
+        vigie("close", "1", "--debrief", "x", "--at", "2026-11-23T19:00:00", "--format", "json")
+    )
+    assert closed["breached"] is True
+
+
+def test_a_contract_covers_whole_months(tmp_path: Path, vigie: Run) -> None:
+    """R12 invoices whole months from the start month: the SLA covers them too (not R9)."""
+    import yaml
+
+    from tests.tickets.conftest import ROOT
+
+    data = yaml.safe_load((ROOT / "examples" / "vigie.yaml").read_text(encoding="utf-8"))
+    data["customers"]["acme"]["servers"]["web01"]["since"] = "2026-11-15"
+    write_config(tmp_path, customers=data["customers"])
+    ticket = as_json(
+        vigie(
+            "open",
+            "--customer",
+            "acme",
+            "--server",
+            "web01",
+            "--subject",
+            "x",
+            "--at",
+            "2026-11-03T10:00:00",
+            "--format",
+            "json",
+        )
+    )
+    assert ticket["level"] == "B"
