@@ -665,13 +665,13 @@ def _customers_for(
     return [customer]
 
 
-def _print_documents(app: App, documents: Sequence[Any], fmt: str) -> None:
+def _print_documents(app: App, documents: Sequence[Any], fmt: str, every: bool) -> None:
     from bridge.documents import document_csv, document_dict, document_table
 
     tz = app.config.timezone
     if fmt == "json":
         dicts = [document_dict(d, tz) for d in documents]
-        _json(dicts[0] if len(dicts) == 1 else dicts)
+        _json(dicts if every else dicts[0])
     elif fmt == "csv":
         click.echo(
             "".join(document_csv(d, header=i == 0, tz=tz) for i, d in enumerate(documents)),
@@ -713,7 +713,7 @@ def statement(app: App, customer: str | None, every: bool, month: str, fmt: str)
                 )
             except BillingError as error:
                 bad_input(f"{customer_id}: {error}")
-    _print_documents(app, documents, fmt)
+    _print_documents(app, documents, fmt, every)
 
 
 @cli.command()
@@ -745,7 +745,7 @@ def invoice(app: App, customer: str | None, every: bool, quarter: str, fmt: str)
         ]
     except BillingError as error:
         bad_input(str(error))
-    _print_documents(app, documents, fmt)
+    _print_documents(app, documents, fmt, every)
 
 
 @cli.command("sla")

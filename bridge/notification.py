@@ -101,7 +101,8 @@ def clean_text(value: str | None, limit: int = MAX_OUTPUT_BYTES) -> str:
 
 
 def _name(option: str, value: str | None, required: bool) -> str | None:
-    text = (value or "").strip()
+    # Names from a Latin-1 Icinga configuration arrive surrogate-escaped, as output does.
+    text = clean_text(value, MAX_NAME_LENGTH * 4).strip()
     if not text:
         if required:
             raise BadNotification(f"--{option}: missing (or VIGIE_{option.upper()} empty)")

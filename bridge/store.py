@@ -23,7 +23,9 @@ from bridge.times import from_db, to_db
 
 _T = TypeVar("_T")
 SCHEMA_VERSION = 1
-BUSY_TIMEOUT_SECONDS = 60.0
+# Under Icinga's 30 s timeout of the notification command: a notify waiting longer for
+# the lock gives up and spools the event rather than being killed with it unrecorded.
+BUSY_TIMEOUT_SECONDS = 20.0
 
 _SCHEMA = """
 CREATE TABLE tickets (
@@ -203,6 +205,7 @@ def _is_unavailable(error: sqlite3.Error) -> bool:
             "disk i/o",
             "not a database",
             "malformed",
+            "locked",
         )
     )
 

@@ -40,8 +40,8 @@ def parse_time(text: str, tz: tzinfo) -> datetime:
         parsed = parsed.replace(tzinfo=tz)
     try:
         moment = parsed.astimezone(UTC)
-    except OverflowError:
-        moment = EARLIEST if parsed.year < 1970 else LATEST
+    except OverflowError:  # year 1 or 9999 shifted past the calendar's edge
+        raise TimeFormatError(f"{text!r} is out of range (1970 to 8999)") from None
     return _plausible(moment, text)
 
 

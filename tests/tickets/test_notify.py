@@ -284,6 +284,14 @@ def test_server_past_its_contract_end_is_out_of_contract(tmp_path: Path, vigie: 
     assert levels == {"db01!mysql": ("acme", None), "db01!disk": ("acme", "C")}
 
 
+def test_latin1_names_from_icinga_are_decoded_not_lost(vigie: Run) -> None:
+    """A Latin-1 Icinga configuration passes names that are not UTF-8."""
+    name = "caf\xe9".encode("latin-1").decode("utf-8", "surrogateescape")
+    problem(vigie, service=name)
+    (ticket,) = tickets(vigie)
+    assert ticket["key"] == "web01!café"
+
+
 def test_since_in_the_future_is_refused(vigie: Run) -> None:
     """R2: the reference time is when the state changed, which cannot be days ahead."""
     result = vigie(

@@ -146,6 +146,12 @@ def test_closing_an_incident_needs_a_debrief(vigie: Run, config_file: Path) -> N
         (["approve", "1", "--by", "a", "--at", "2020-01-01T00:00:00"], 2, ["before"]),
         (["take", "1", "--by", "alice", "--at", "9999-12-31T23:00:00"], 2, ["--at", "range"]),
         (["show", "99999999999999999999999"], 2, ["99999999999999999999999"]),
+        (
+            ["open", "--customer", "acme", "--subject", "x", "--at", "0001-01-01T00:00"],
+            2,
+            ["--at", "out of range"],
+        ),
+        (["deadline", "--level", "A", "--at", "0001-01-01T00:00"], 2, ["--at", "out of range"]),
         (["take", "1", "--by", "alice", "--at", "2099-01-01T00:00:00"], 2, ["--at", "future"]),
     ],
 )
