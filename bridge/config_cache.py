@@ -60,11 +60,15 @@ def _trusted(path: Path) -> bool:
     return status.st_uid == os.geteuid() and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
-def read(path: Path) -> object | None:
-    """The cached configuration of ``path`` if still current, else None."""
+def read(path: Path, stale: bool = False) -> object | None:
+    """The cached configuration of ``path`` if still current, else None.
+
+    ``stale`` also returns the last one validated when the file has changed since (its
+    store is where ``vigie notify`` keeps events while the new file is broken).
+    """
     cache = _file(path)
     stamp = _stamp(path)
-    if cache is None or stamp is None or not (_trusted(cache.parent) and _trusted(cache)):
+    if cache is None or not (_trusted(cache.parent) and _trusted(cache)):
         return None
     try:
         with open(cache, "rb") as handle:
@@ -74,7 +78,9 @@ def read(path: Path) -> object | None:
     if not (isinstance(found, tuple) and len(found) == 4):
         return None
     version, file_stamp, code_stamp = found[:3]
-    if version != FORMAT or file_stamp != stamp or code_stamp != _code_stamp():
+    if version != FORMAT or code_stamp != _code_stamp():
+        return None
+    if not stale and (stamp is None or file_stamp != stamp):
         return None
     config: object = found[3]
     return config

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from bridge.config import Config, ConfigError, config_path, load_config
+from bridge.config import DEFAULT_STORE_PATH, Config, ConfigError, config_path, load_config
 from bridge.notification import BadNotification, Event, parse_event
 from bridge.store import NewTicket, Outcome, Store, StoreUnavailable
 from bridge.tickets import Ticket
@@ -99,6 +100,11 @@ def notify(
 ) -> list[str]:
     """Record one notification; return the lines to print, or raise IntakeFailure."""
     try:
+        config: Config | None = load(config_option)
+        broken = None
+    except IntakeFailure as failure:
+        config, broken = None, failure
+    try:
         event = parse_event(
             type=options.get("type"),
             host=options.get("host"),
@@ -111,12 +117,26 @@ def notify(
             customer=options.get("customer"),
             notification_number=options.get("notification-number"),
             received_at=now,
+            tz=UTC if config is None else config.timezone,
         )
     except BadNotification as error:
         raise IntakeFailure(str(error), EXIT_BAD_INPUT) from None
-    config = load(config_option)
     from bridge import spool
 
+    if config is None:
+        assert broken is not None
+        kept_in = spool.spool_path(fallback_store(config_option))
+        try:
+            spool.append(kept_in, event)
+        except spool.SpoolError as spool_error:
+            raise IntakeFailure(
+                f"{broken}; and {spool_error}: NOTHING RECORDED", EXIT_TEMPFAIL
+            ) from None
+        raise IntakeFailure(
+            f"{broken}; {event.type} for {event.key} kept in {kept_in}, recorded once the "
+            "configuration is fixed",
+            EXIT_BAD_INPUT,
+        )
     spooled = spool.spool_path(config.store_path)
     lines = []
     try:
@@ -148,6 +168,14 @@ def notify(
         return lines
     lines.append(describe(outcome, event, config))
     return lines
+
+
+def fallback_store(config_option: str | None) -> Path:
+    """Where the store is while the configuration is broken: the last one validated."""
+    from bridge import config_cache
+
+    last = config_cache.read(config_path(config_option), stale=True)
+    return last.store_path if isinstance(last, Config) else DEFAULT_STORE_PATH
 
 
 def load(config_option: str | None) -> Config:

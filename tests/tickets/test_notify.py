@@ -429,12 +429,59 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
     ).fetchone() == (0,)
 
 
-def test_broken_configuration_is_one_line_naming_the_key(tmp_path: Path, vigie: Run) -> None:
+def test_broken_configuration_is_one_line_and_keeps_the_event(tmp_path: Path, vigie: Run) -> None:
+    """A typo in vigie.yaml must not drop Icinga's notifications (Icinga never retries): the
+    event is kept in the spool of the last store validated, and recorded once it is fixed."""
+    problem(vigie)  # a valid configuration, seen once
     path = write_config(tmp_path, timezone="Mars/Olympus")
     result = vigie(
-        "notify", "--type", "PROBLEM", "--host", "web01", "--state", "DOWN", "--since", "1795600800"
+        "notify",
+        "--type",
+        "PROBLEM",
+        "--host",
+        "web01",
+        "--service",
+        "smtp",
+        "--state",
+        "CRITICAL",
+        "--since",
+        "1795600800",
     )
-    assert_one_line_error(result, 2, str(path), "timezone")
+    assert_one_line_error(result, 2, str(path), "timezone", "kept in", "vigie.db.spool")
+    write_config(tmp_path)
+    fixed = vigie(
+        "notify",
+        "--type",
+        "PROBLEM",
+        "--host",
+        "web01",
+        "--service",
+        "ntp",
+        "--state",
+        "CRITICAL",
+        "--since",
+        "1795600800",
+    )
+    assert "replayed 1" in fixed.stdout
+    assert sorted(t["key"] for t in tickets(vigie)) == ["web01!http", "web01!ntp", "web01!smtp"]
+
+
+def test_since_without_offset_is_read_in_the_providers_zone(vigie: Run) -> None:
+    """design.md: a time without offset is read in the configured time zone."""
+    result = vigie(
+        "notify",
+        "--type",
+        "PROBLEM",
+        "--host",
+        "web01",
+        "--state",
+        "DOWN",
+        "--since",
+        "2026-11-20T16:30:00",
+    )
+    assert result.returncode == 0, result.stderr
+    (ticket,) = tickets(vigie)
+    assert ticket["reference_at"] == "2026-11-20T16:30:00+01:00"
 
 
 def test_history_is_append_only(vigie: Run, config_file: Path) -> None:
