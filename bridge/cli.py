@@ -166,8 +166,8 @@ def _breached(app: App, ticket: Ticket) -> bool:
     return is_breached(
         deadline_at=ticket.deadline_at,
         taken_at=ticket.taken_at,
-        closed_at=ticket.closed_at,
-        recovered_at=ticket.recovered_at,
+        closed_at=ticket.sla_closed_at,
+        recovered_at=ticket.sla_recovered_at,
         now=app.now,
     )
 
@@ -769,8 +769,8 @@ def sla_month(app: App, month: str, fmt: str) -> None:
             t.deadline_at,
             now=app.now,
             taken_at=t.taken_at,
-            closed_at=t.closed_at,
-            recovered_at=t.recovered_at,
+            closed_at=t.sla_closed_at,
+            recovered_at=t.sla_recovered_at,
         )
         outcome: SlaOutcome = (
             "met"

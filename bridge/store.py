@@ -50,7 +50,9 @@ CREATE TABLE tickets (
     recovered_at TEXT,
     closed_at TEXT,
     last_state TEXT,
-    debrief TEXT
+    debrief TEXT,
+    sla_recovered_at TEXT,
+    sla_closed_at TEXT
 );
 CREATE INDEX tickets_open ON tickets (status, key);
 CREATE INDEX tickets_customer ON tickets (customer, reference_at);
@@ -120,6 +122,12 @@ ON tickets
 BEGIN SELECT RAISE(ABORT, 'a ticket''s reference time, deadline and contract never change (R4)');
 END;
 """
+
+# R4 is settled at the deadline: a recovery or closing that happened by then keeps counting
+# for the SLA even if the incident comes back after it; a relapse before it cancels them.
+_UNLESS_PAST_DEADLINE = (
+    "CASE WHEN deadline_at IS NULL OR ? <= deadline_at THEN NULL ELSE {column} END"
+)
 
 _APPEND_ONLY = ("events", "work", "approvals", "outbox", "deliveries")
 
@@ -391,8 +399,9 @@ class Store:
         if ticket_id is not None and decision.action == "reopen":
             db.execute(
                 "UPDATE tickets SET status = CASE WHEN taken_at IS NULL THEN 'new' "
-                "ELSE 'taken' END, closed_at = NULL, debrief = NULL WHERE id = ?",
-                (ticket_id,),
+                "ELSE 'taken' END, closed_at = NULL, debrief = NULL, sla_closed_at = "
+                f"{_UNLESS_PAST_DEADLINE.format(column='sla_closed_at')} WHERE id = ?",
+                (to_db(event.since), ticket_id),
             )
         self._insert_event(db, ticket_id, event.key, at, now, decision.entry, event)
         took = closed = False
@@ -405,7 +414,11 @@ class Store:
                     "UPDATE tickets SET last_state = ? WHERE id = ?", (event.state, ticket_id)
                 )
             if decision.clear_recovery:
-                db.execute("UPDATE tickets SET recovered_at = NULL WHERE id = ?", (ticket_id,))
+                db.execute(
+                    "UPDATE tickets SET recovered_at = NULL, sla_recovered_at = "
+                    f"{_UNLESS_PAST_DEADLINE.format(column='sla_recovered_at')} WHERE id = ?",
+                    (to_db(event.since), ticket_id),
+                )
             if decision.take:
                 taker = event.author or "icinga"
                 took = self._take(db, ticket_id, taker, event.received_at)
@@ -416,7 +429,9 @@ class Store:
                     )
             if decision.recover:
                 db.execute(
-                    "UPDATE tickets SET recovered_at = ? WHERE id = ?", (to_db(at), ticket_id)
+                    "UPDATE tickets SET recovered_at = ?, "
+                    "sla_recovered_at = COALESCE(sla_recovered_at, ?) WHERE id = ?",
+                    (to_db(at), to_db(at), ticket_id),
                 )
                 if closes_on_recovery(own_key["customer"]):
                     closed = self._close(
@@ -506,9 +521,9 @@ class Store:
         self, db: sqlite3.Connection, ticket_id: int, at: datetime, now: datetime, debrief: str
     ) -> bool:
         cursor = db.execute(
-            "UPDATE tickets SET status = 'closed', closed_at = ?, debrief = ? "
-            "WHERE id = ? AND status != 'closed'",
-            (to_db(at), debrief, ticket_id),
+            "UPDATE tickets SET status = 'closed', closed_at = ?, debrief = ?, "
+            "sla_closed_at = COALESCE(sla_closed_at, ?) WHERE id = ? AND status != 'closed'",
+            (to_db(at), debrief, to_db(at), ticket_id),
         )
         if cursor.rowcount == 1:
             self._insert_event(db, ticket_id, None, at, now, "closed", comment=debrief)

@@ -44,6 +44,10 @@ class Ticket:
     last_state: str | None
     debrief: str | None
     created_at: datetime
+    # The recovery and closing that count for R4: kept when the incident returns after its
+    # deadline, unlike recovered_at and closed_at, which show the ticket's current state.
+    sla_recovered_at: datetime | None = None
+    sla_closed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -70,8 +70,22 @@ def test_nagiosplugin_state_classes_load_only_when_used() -> None:
         (["-t", "-1"], "argument -t/--timeout: must be a positive number of seconds, got -1"),
         (["-t", "soon"], "argument -t/--timeout: must be a positive number of seconds, got soon"),
         (["-t", "nan"], "argument -t/--timeout: must be a positive number of seconds, got nan"),
+        (["-t", "inf"], "argument -t/--timeout: must be a positive number of seconds, got inf"),
+        (["-t", "1_0"], "argument -t/--timeout: must be a positive number of seconds, got 1_0"),
+        # Past a day -t is a typo; 99999999999 once overflowed the C timer (a traceback).
+        (
+            ["-t", "86401"],
+            "argument -t/--timeout: must be at most 86400 seconds (one day), got 86401",
+        ),
+        (["-t", "99999999999"], "argument -t/--timeout: must be at most 86400 seconds"),
+        (["-t", "1e300"], "argument -t/--timeout: must be at most 86400 seconds"),
         (["-t"], "argument -t/--timeout: expected one argument"),
         (["-w", "-1:-2"], "argument -w/--warning: invalid range '-1:-2'"),
+        # float() makes inf of these: a boundary nothing compares to, and an OverflowError
+        # when perfdata formats it.
+        (["-w", "1" + "0" * 400], "argument -w/--warning: invalid range '1000"),
+        (["-c", "1.e400"], "argument -c/--critical: invalid range '1.e400'"),
+        (["-c", "nan:"], "argument -c/--critical: invalid range 'nan:'"),
         (["--timeout-result", "maybe"], "argument --timeout-result: invalid state 'maybe'"),
         (["--mode", "usage-error"], "--mode usage-error needs nothing at all"),
     ],
@@ -143,6 +157,24 @@ def test_timeout_result_chooses_the_state_of_the_deadline() -> None:
     assert sample("-t", "0.5", "--mode", "sleep", "--timeout-result", "OK").code == 0
 
 
+@pytest.mark.parametrize("timeout", ["0.0001", "1e-300"])
+def test_a_deadline_shorter_than_the_start_up_is_one_unknown_line(timeout: str) -> None:
+    # The alarm fires while the run is still setting up its timers (before the watchdog
+    # thread has started): once a traceback and exit 1, now the deadline's own line.
+    run = sample("-t", timeout, "--mode", "sleep")
+    assert run.code == 3, run
+    assert len(run.lines) == 1, run
+    assert run.first.startswith(
+        f"SAMPLE UNKNOWN - plugin timeout: no result after {timeout} s (-t), still "
+    ), run
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_the_longest_deadline_is_accepted() -> None:
+    run = sample("-t", "86400")
+    assert (run.code, run.first) == (0, "SAMPLE OK | tiny=0.000010s;;;0 count=3;;;0"), run
+
+
 def test_the_watchdog_ends_a_run_that_signals_cannot_interrupt() -> None:
     # The probe masks SIGALRM and sleeps 30 s: without the watchdog this would hang.
     run = sample("-t", "0.5", "--mode", "block")
@@ -192,6 +224,38 @@ def test_verbose_keeps_perfdata_on_the_first_line_and_adds_detail() -> None:
     assert "tiny 0.000010s is outside the warning range 0.000001" in verbose.lines[1]
 
 
+def test_an_inverted_range_is_broken_by_the_values_inside_it() -> None:
+    # @0:1 alerts when the value is between 0 and 1: the message must say "inside".
+    run = sample("-w", "@0:1", "-v")
+    assert run.code == 1, run
+    assert "tiny 0.000010s is inside the warning range @0:1" in run.stdout
+    assert "outside" not in run.stdout
+    assert run.first.endswith("| tiny=0.000010s;@1;;0 count=3;;;0")
+    assert sample("-w", "@1:2").code == 0
+    critical = sample("-c", "@~:0.5", "-v")
+    assert critical.code == 2, critical
+    assert "tiny 0.000010s is inside the critical range @~:0.5" in critical.stdout
+
+
+@pytest.mark.parametrize(
+    ("spec", "level", "words"),
+    [
+        ("5:10", "warning", "outside the warning range 5:10"),
+        ("10", "critical", "outside the critical range 10"),
+        ("~:3", "warning", "outside the warning range ~:3"),
+        ("@0:1", "warning", "inside the warning range @0:1"),
+        ("@1", "critical", "inside the critical range @0:1"),
+        ("@1:2", "warning", "inside the warning range @1:2"),
+        ("@~:0.5", "", "inside the range @~:0.5"),
+        ("@5:", "", "inside the range @5:"),
+    ],
+)
+def test_range_violation_says_inside_for_an_inverted_range(
+    spec: str, level: str, words: str
+) -> None:
+    assert runtime.range_violation(Range(spec), level) == words
+
+
 @pytest.mark.parametrize(
     ("value", "digits", "text"),
     [
@@ -236,17 +300,50 @@ def test_performance_formats_every_field() -> None:
 
 def test_nagios_range_rejects_what_is_not_a_range() -> None:
     assert runtime.nagios_range("@5:10").invert
-    for bad in ("abc", "10:5", "1:2:3"):
+    bad_specs = (
+        "abc", "10:5", "1:2:3", "", "@", "~", ":", "-", ".", "inf", "-inf", "10:inf",
+        "nan", "nan.", "1.e400", "1" + "0" * 400, "1_0", "1e3", "\u0663", "5 ", "0x10",
+    )  # fmt: skip
+    for bad in bad_specs:
         with pytest.raises(argparse.ArgumentTypeError, match="invalid range"):
             runtime.nagios_range(bad)
 
 
+@pytest.mark.parametrize(
+    ("spec", "parts"),
+    [
+        ("10", (False, 0, 10)),
+        ("+5", (False, 0, 5)),
+        ("5.", (False, 0, 5.0)),
+        (".5", (False, 0, 0.5)),
+        ("-1:5", (False, -1, 5)),
+        ("~:3", (False, -math.inf, 3)),
+        ("10:", (False, 10, math.inf)),
+        ("@0:2", (True, 0, 2)),
+        ("1" + "0" * 300, (False, 0, 10**300)),
+    ],
+)
+def test_nagios_range_accepts_plain_decimal_ranges(
+    spec: str, parts: tuple[bool, float, float]
+) -> None:
+    parsed = runtime.nagios_range(spec)
+    assert (parsed.invert, parsed.start, parsed.end) == parts
+
+
 def test_seconds_accepts_positive_finite_numbers_only() -> None:
     assert runtime.seconds("2.5") == 2.5
-    for bad in ("0", "-1", "inf", "nan", "ten"):
+    for bad in ("0", "-1", "inf", "nan", "ten", "1_0", "\u0663"):
         with pytest.raises(argparse.ArgumentTypeError):
             runtime.seconds(bad)
     assert math.isfinite(runtime.seconds("1e3"))
+
+
+def test_timeout_seconds_stops_at_one_day() -> None:
+    assert runtime.timeout_seconds("86400") == runtime.MAX_TIMEOUT == 86400
+    assert runtime.timeout_seconds("0.0001") == 0.0001
+    for bad in ("86400.5", "99999999999", "1e300"):
+        with pytest.raises(argparse.ArgumentTypeError, match="at most 86400 seconds"):
+            runtime.timeout_seconds(bad)
 
 
 def test_one_line_flattens_and_keeps_the_pipe_out() -> None:

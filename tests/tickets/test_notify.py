@@ -145,6 +145,42 @@ def test_recovery_keeps_the_ticket_open_and_a_quick_relapse_reopens_it(vigie: Ru
     assert history_types(vigie, 1) == ["opened", "recovery", "problem_again"]
 
 
+@pytest.mark.parametrize("host", ["web01", "pos01"])  # pos01's customer closes on recovery
+def test_recovery_before_the_deadline_stays_met_when_the_incident_returns_after_it(
+    vigie: Run, host: str
+) -> None:
+    """R4: recovered at 20:00, before the 20:30 deadline: no breach, even though it relapses
+    at 20:45 (within reopen_within, the same ticket) and nobody has taken it over since."""
+    problem(vigie, host=host)
+    problem(
+        vigie,
+        host=host,
+        kind="RECOVERY",
+        state="OK",
+        output="HTTP OK",
+        since=FRIDAY_1630 + timedelta(hours=3, minutes=30),
+    )
+    problem(vigie, host=host, since=FRIDAY_1630 + timedelta(hours=4, minutes=15))
+    (ticket,) = tickets(vigie)
+    assert ticket["recovered_at"] is None and ticket["closed_at"] is None
+    assert ticket["breached"] is False
+
+
+def test_relapse_before_the_deadline_cancels_the_recovery(vigie: Run) -> None:
+    """R4: back at 17:30, before the 20:30 deadline, and never taken over: breached."""
+    problem(vigie)
+    problem(
+        vigie,
+        kind="RECOVERY",
+        state="OK",
+        output="HTTP OK",
+        since=FRIDAY_1630 + timedelta(minutes=30),
+    )
+    problem(vigie, since=FRIDAY_1630 + timedelta(hours=1))
+    (ticket,) = tickets(vigie)
+    assert ticket["breached"] is True
+
+
 def test_problem_long_after_a_recovery_on_an_open_ticket_is_a_new_incident(vigie: Run) -> None:
     """R4: the recovered incident did not breach; the new one gets its own deadline (R3)."""
     problem(vigie)
