@@ -9,8 +9,10 @@ slows it down nor loses a message; ``vigie send-alerts`` delivers them through a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import tzinfo
+from pathlib import Path
 
 from bridge.config import AlertTransport, Config
 from bridge.store import Message
@@ -69,17 +71,23 @@ def recipient_address(message: Message, transport: AlertTransport) -> str:
     return transport.sms_gateway.replace("{number}", number)
 
 
-def deliver(messages: Sequence[Message], transport: AlertTransport) -> list[str | None]:
-    """Hand each message to the SMTP relay; per message None, or why it failed."""
+def deliver(
+    messages: Sequence[Message],
+    transport: AlertTransport,
+    done: Callable[[Message, str | None], None],
+) -> None:
+    """Hand each message to the SMTP relay, calling ``done(message, error)`` right after
+    each one (error None when sent), so that a run stopped midway resends nothing."""
     import smtplib
     from email.message import EmailMessage
 
-    results: list[str | None] = []
     try:
         relay = smtplib.SMTP(transport.smtp_host, transport.smtp_port, timeout=transport.timeout)
     except (OSError, smtplib.SMTPException) as error:
         reason = f"SMTP relay {transport.smtp_host}:{transport.smtp_port}: {error}"
-        return [reason for _ in messages]
+        for message in messages:
+            done(message, reason)
+        return
     with relay:
         for message in messages:
             try:
@@ -89,7 +97,24 @@ def deliver(messages: Sequence[Message], transport: AlertTransport) -> list[str 
                 mail["Subject"] = message.subject
                 mail.set_content(message.body)
                 relay.send_message(mail)
-                results.append(None)
             except (DeliveryError, OSError, smtplib.SMTPException) as error:
-                results.append(str(error) or type(error).__name__)
-    return results
+                done(message, str(error) or type(error).__name__)
+            else:
+                done(message, None)
+
+
+@contextmanager
+def exclusive(lock_path: Path) -> Iterator[bool]:
+    """Whether this run holds the outbox: two runs at once would send every alert twice."""
+    import fcntl
+
+    with open(lock_path, "a") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -448,21 +448,34 @@ def sync_icinga(app: App) -> None:
 @pass_app
 def send_alerts(app: App) -> None:
     """Send the customers' alerts waiting in the outbox (R14; run it from cron)."""
-    from bridge.alerts import deliver
+    from bridge.alerts import deliver, exclusive
 
-    with app.store() as store:
-        waiting = store.undelivered()
-        results = deliver(waiting, app.config.alerts) if waiting else []
-        for message, error in zip(waiting, results, strict=True):
+    failed: list[tuple[Any, str]] = []
+    sent = 0
+    lock = app.config.store_path.with_name(app.config.store_path.name + ".send-alerts.lock")
+    with app.store() as store, exclusive(lock) as mine:
+        if not mine:
+            click.echo("another vigie send-alerts is running: nothing to do")
+            return
+
+        def done(message: Any, error: str | None) -> None:
+            nonlocal sent
             store.delivered(message, error, datetime.now(UTC))
-    failed = [(m, e) for m, e in zip(waiting, results, strict=True) if e is not None]
+            if error is None:
+                sent += 1
+            else:
+                failed.append((message, error))
+
+        waiting = store.undelivered()
+        if waiting:
+            deliver(waiting, app.config.alerts, done)
     for message, error in failed:
         click.echo(
             f"ticket {message.ticket_id}: {message.channel} to {message.recipient} "
             f"not sent: {error}",
             err=True,
         )
-    click.echo(f"{len(waiting) - len(failed)} alert(s) sent, {len(failed)} kept for later")
+    click.echo(f"{sent} alert(s) sent, {len(failed)} kept for later")
     if failed:
         raise Failure(f"{len(failed)} alert(s) not sent", EXIT_TEMPFAIL)
 

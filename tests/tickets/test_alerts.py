@@ -152,3 +152,44 @@ def test_sms_numbers_without_a_gateway_are_a_configuration_problem(
     result = vigie("check-config")
     assert result.returncode == 2
     assert "customers.acme.alerts.sms" in result.stderr and "sms_gateway" in result.stderr
+
+
+def test_two_runs_at_once_never_send_an_alert_twice(
+    tmp_path: Path, vigie: Run, relay: tuple[int, Inbox]
+) -> None:
+    import subprocess
+
+    from tests.tickets.conftest import VIGIE, clean_env
+
+    port, inbox = relay
+    config = alerting_config(tmp_path, port)
+    for number in range(8):
+        result = vigie(
+            "notify",
+            "--type",
+            "PROBLEM",
+            "--host",
+            "web01",
+            "--service",
+            f"svc{number}",
+            "--state",
+            "CRITICAL",
+            "--since",
+            "1795600800",
+        )
+        assert result.returncode == 0, result.stderr
+    env = clean_env(XDG_CACHE_HOME=str(tmp_path / "cache"))
+    runs = [
+        subprocess.Popen(
+            [VIGIE, "--config", str(config), "send-alerts"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [run.communicate(timeout=60) for run in runs]
+    assert all(run.returncode == 0 for run in runs), outputs
+    sent = [(tuple(rcpt), mail["Subject"]) for rcpt, mail in inbox.messages]
+    assert len(sent) == 16 and len(set(sent)) == 16  # 8 tickets x (mail + SMS), once each
