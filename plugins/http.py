@@ -590,7 +590,8 @@ def _time_hint(metric: Metric, level: str, spec: Range) -> str:
     took = f"response time {metric.value:.3f} s"
     if not spec.invert and spec.start == 0:
         return f"{took} is above the {level} threshold of {runtime.range_text(spec)} s"
-    return f"{took} is outside the {level} range {runtime.range_text(spec)}"
+    # "inside" for an inverted range (@0:1 alerts on the values it holds), else "outside".
+    return f"{took} is {runtime.range_violation(spec, level)}"
 
 
 def _size_hint(metric: Metric, level: str, spec: Range) -> str:
@@ -657,7 +658,8 @@ def build_check(args: argparse.Namespace, deadline: Deadline) -> PluginCheck:
     """The Check for these arguments: the exchange, its judges and its summary."""
     request = request_from_args(args)
     if args.proxy:
-        http_target.parse_proxy(args.proxy, "--proxy")  # reject a bad proxy before any network
+        # A bad --proxy is a bad argument (UsageError), found before any network wait.
+        http_target.parse_proxy(args.proxy, "--proxy")
     resource = HttpExchange(request, deadline)
     if request.target.tls:
         resource.tls_context()  # bad certificate files are UNKNOWN, before any network
@@ -671,8 +673,9 @@ def build_check(args: argparse.Namespace, deadline: Deadline) -> PluginCheck:
         ThresholdContext("timing"),
         ThresholdContext(
             "cert_days_left",
-            Range(f"{warn_days}:") if warn_days is not None else None,
-            Range(f"{crit_days}:") if crit_days is not None else None,
+            # Fixed-point text: Range reads "1e-05" or "1e+20" (str of a float) as neither.
+            Range(f"{warn_days:f}:") if warn_days is not None else None,
+            Range(f"{crit_days:f}:") if crit_days is not None else None,
             digits=2,
             hint=_cert_hint(ex),
         ),

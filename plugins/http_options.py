@@ -28,6 +28,16 @@ HEADERS_ENV = "VIGIE_HTTP_HEADERS"
 SECRET_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
 # --tls-min-version choices (plugins.tls maps them to protocol versions).
 TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+# Upper bounds of the numeric flags: far beyond any real use, and well inside what the
+# code they reach (floats, timers, Range) handles. Above them a value is a typo.
+MAX_REDIRECTS = 100
+MAX_SIZE = 10**12  # bytes (-m): a terabyte
+# -M: a huge age (99999d) is how an admin asks for a dated document of any age.
+MAX_AGE_DAYS = 999999
+MAX_CERT_DAYS = 36500  # -C: a century
+# What cannot be part of a host name, an address or a server name, besides whitespace
+# and control characters: the signs of a URL given where a name was wanted.
+URL_SIGNS = frozenset("/?#@\\")
 
 
 class Request:
@@ -81,7 +91,8 @@ class Expected:
 def _status_spec(text: str) -> Expected:
     spec = []
     for item in text.split(","):
-        match = re.fullmatch(r"\s*(\d{3})\s*(?:-\s*(\d{3})\s*)?", item)
+        # [0-9], not \d: \d also matches other scripts' digits, which int() accepts.
+        match = re.fullmatch(r"\s*([0-9]{3})\s*(?:-\s*([0-9]{3})\s*)?", item)
         if not match:
             raise argparse.ArgumentTypeError(
                 f"invalid status list {text!r}: expected codes and ranges like 200,301-302"
@@ -95,35 +106,75 @@ def _status_spec(text: str) -> Expected:
 
 
 def _size_spec(text: str) -> Range:
-    match = re.fullmatch(r"(\d+)(?::(\d+))?", text.strip())
+    match = re.fullmatch(r"([0-9]+)(?::([0-9]+))?", text.strip())
     if not match or (match.group(2) and int(match.group(2)) < int(match.group(1))):
         raise argparse.ArgumentTypeError(
             f"invalid size {text!r}: expected MIN or MIN:MAX in bytes, e.g. 100 or 100:50000"
         )
-    return Range(f"{match.group(1)}:{match.group(2) or ''}")
+    low, high = match.group(1), match.group(2)
+    if int(high or low) > MAX_SIZE:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r}: at most {MAX_SIZE} bytes (1 TB)")
+    # int() drops leading zeros, which Range would read as a number all the same.
+    return Range(f"{int(low)}:{'' if high is None else int(high)}")
 
 
 def _age_spec(text: str) -> tuple[float, str]:
-    match = re.fullmatch(r"(\d+)([smhd]?)", text.strip())
+    match = re.fullmatch(r"([0-9]+)([smhd]?)", text.strip())
     if not match:
         raise argparse.ArgumentTypeError(
             f"invalid age {text!r}: expected a number of seconds, or with m, h or d, e.g. 2d"
         )
     unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
-    return float(int(match.group(1)) * unit), text.strip()
+    age = int(match.group(1)) * unit
+    if age > MAX_AGE_DAYS * 86400:
+        raise argparse.ArgumentTypeError(f"invalid age {text!r}: at most {MAX_AGE_DAYS}d")
+    return float(age), text.strip()
 
 
 def _cert_spec(text: str) -> tuple[float, float]:
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)(?:,(\d+(?:\.\d+)?))?", text.strip())
+    match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(?:,([0-9]+(?:\.[0-9]+)?))?", text.strip())
     if not match:
         raise argparse.ArgumentTypeError(
             f"invalid certificate days {text!r}: expected WARN[,CRIT], e.g. 30,14"
         )
     warn = float(match.group(1))
     crit = float(match.group(2) or 0)
+    if warn > MAX_CERT_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"invalid certificate days {text!r}: at most {MAX_CERT_DAYS} (a century)"
+        )
     if crit > warn:
         raise argparse.ArgumentTypeError(f"invalid certificate days {text!r}: CRIT above WARN")
     return warn, crit
+
+
+def _redirect_count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_REDIRECTS:
+        raise argparse.ArgumentTypeError(
+            f"invalid count {runtime.one_line(text, 40)!r}: expected 0 to {MAX_REDIRECTS}"
+        )
+    return int(text)
+
+
+def _field_problem(value: str) -> str | None:
+    """What keeps ``value`` out of an HTTP header field, if anything.
+
+    CR and LF would end the field and start another one (header injection); the wire
+    carries ISO-8859-1 only. Undecodable bytes of the command line fail the latter.
+    """
+    if re.search(r"[\x00-\x08\x0a-\x1f\x7f]", value):
+        return "control characters in the value"
+    if not value.isascii() and not _latin1(value):
+        return "the value has characters outside ISO-8859-1"
+    return None
+
+
+def _field_value(text: str) -> str:
+    """argparse type of a header value (-A, -T); the error does not repeat the value."""
+    problem = _field_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def _header(text: str) -> tuple[str, str]:
@@ -135,8 +186,14 @@ def _header(text: str) -> tuple[str, str]:
             f"{name} must not be on the command line, which Icinga logs: put it in "
             f"--header-file or ${HEADERS_ENV} (basic auth: ${AUTH_ENV} or --auth-file)"
         )
-    if not sep or not is_token(name) or re.search(r"[\r\n\x00]", value):
-        raise argparse.ArgumentTypeError(f"invalid header {text!r}: expected 'Name: value'")
+    # The value is never repeated: -k may carry an API key, and a broken line its value.
+    if not sep or not is_token(name):
+        raise argparse.ArgumentTypeError(
+            "invalid header: expected 'Name: value', the name an HTTP token"
+        )
+    problem = _field_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(f"invalid header {name}: {problem}")
     return name, value.strip()
 
 
@@ -156,10 +213,8 @@ def header_lines(text: str, origin: str) -> list[tuple[str, str]]:
             problem = "expected 'Name: value', found no colon"
         elif not is_token(name):
             problem = "the header name before the colon is not an HTTP token"
-        elif re.search(r"[\x00-\x08\x0a-\x1f\x7f]", value):
-            problem = "control characters in the value"
-        elif not value.isascii() and not _latin1(value):
-            problem = "the value has characters outside ISO-8859-1"
+        elif found := _field_problem(value):
+            problem = found
         else:
             headers.append((name, value.strip()))
             continue
@@ -200,6 +255,63 @@ def _uri(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"invalid URI {text!r}: expected a path and query starting with /, without spaces"
         )
+    if text.isascii():
+        return text
+    # Percent-encoded as browsers do, byte for byte as given (surrogateescape keeps the
+    # bytes of a command line that is not UTF-8): raw, they cannot go in a request line.
+    return "".join(
+        char if char.isascii() else "".join(f"%{byte:02X}" for byte in _argv_bytes(char))
+        for char in text
+    )
+
+
+def _argv_bytes(text: str) -> bytes:
+    """``text`` as the bytes it came from on the command line."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _name_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a host name, an address or a server name, if it cannot."""
+    if any(char.isspace() or not char.isprintable() for char in text):
+        return "spaces or control characters"
+    if not URL_SIGNS.isdisjoint(text):
+        return "a URL, not a name"
+    if text.startswith("[") and "]" not in text:
+        return "an IPv6 address without its closing ]"
+    return None
+
+
+def _hostname(text: str) -> str:
+    # Empty stays empty: "not given", as an Icinga var that resolves to nothing passes it.
+    problem = _name_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(
+            f"invalid host {runtime.one_line(repr(text), 200)}: {problem}; expected a host "
+            "name or address, optionally with :PORT"
+        )
+    return text
+
+
+def _address(text: str) -> str:
+    brackets = "[" in text or "]" in text
+    problem = _name_problem(text) or (
+        "brackets (an IPv6 address goes without)" if brackets else None
+    )
+    if problem:
+        raise argparse.ArgumentTypeError(
+            f"invalid address {runtime.one_line(repr(text), 200)}: {problem}; expected an "
+            "IP address or a host name"
+        )
+    return text
+
+
+def _server_name(text: str) -> str:
+    problem = _name_problem(text)
+    if problem or not text:
+        raise argparse.ArgumentTypeError(
+            f"invalid server name {runtime.one_line(repr(text), 200)}: "
+            f"{problem or 'empty'}; expected a host name"
+        )
     return text
 
 
@@ -212,7 +324,7 @@ def _regex(text: str) -> str:
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 65536:
         raise argparse.ArgumentTypeError(f"invalid port {text!r}: expected 1 to 65535")
     return int(text)
 
@@ -245,12 +357,17 @@ def build_parser() -> runtime.PluginArgumentParser:
     target.add_argument(
         "-H",
         "--hostname",
+        type=_hostname,
         metavar="HOST",
         help="virtual host name: Host header, SNI and certificate name; HOST:PORT puts the "
         "port in the Host header only, as check_http does",
     )
     target.add_argument(
-        "-I", "--ip", metavar="ADDRESS", help="address to connect to (default: HOST resolved)"
+        "-I",
+        "--ip",
+        type=_address,
+        metavar="ADDRESS",
+        help="address to connect to (default: HOST resolved)",
     )
     target.add_argument("-p", "--port", type=_port, help="TCP port (default 80, or 443 with TLS)")
     target.add_argument(
@@ -268,6 +385,7 @@ def build_parser() -> runtime.PluginArgumentParser:
     tls.add_argument("-S", "--ssl", action="store_true", help="use TLS (https)")
     tls.add_argument(
         "--sni",
+        type=_server_name,
         metavar="NAME",
         help="server name to send in SNI and to verify the certificate against "
         "(default: the host name; implies -S)",
@@ -304,8 +422,8 @@ def build_parser() -> runtime.PluginArgumentParser:
         type=_cert_spec,
         metavar="WARN[,CRIT]",
         help="WARNING when fewer than WARN days of certificate validity are left, CRITICAL "
-        "under CRIT (default 0: expired); checked even when the HTTP exchange fails; "
-        "implies -S",
+        f"under CRIT (default 0: expired; at most {MAX_CERT_DAYS}); checked even when the "
+        "HTTP exchange fails; implies -S",
     )
 
     status = parser.add_argument_group("status and redirects")
@@ -325,10 +443,10 @@ def build_parser() -> runtime.PluginArgumentParser:
     )
     status.add_argument(
         "--max-redirects",
-        type=int,
+        type=_redirect_count,
         default=15,
         metavar="N",
-        help="with -f, CRITICAL after N redirects (default %(default)s)",
+        help=f"with -f, CRITICAL after N redirects (default %(default)s, at most {MAX_REDIRECTS})",
     )
 
     content = parser.add_argument_group("content (the first 4 MiB of the body)")
@@ -361,15 +479,16 @@ def build_parser() -> runtime.PluginArgumentParser:
         "--size",
         type=_size_spec,
         metavar="MIN[:MAX]",
-        help="WARNING when the body is smaller than MIN or larger than MAX bytes",
+        help="WARNING when the body is smaller than MIN or larger than MAX bytes "
+        f"(at most {MAX_SIZE})",
     )
     content.add_argument(
         "-M",
         "--max-age",
         type=_age_spec,
         metavar="AGE",
-        help="CRITICAL when Last-Modified is older than AGE (seconds, or 10m, 2h, 1d), "
-        "measured against the server's Date header",
+        help="CRITICAL when Last-Modified is older than AGE (seconds, or 10m, 2h, 1d; at "
+        f"most {MAX_AGE_DAYS}d), measured against the server's Date header",
     )
 
     request = parser.add_argument_group("request")
@@ -380,6 +499,7 @@ def build_parser() -> runtime.PluginArgumentParser:
     request.add_argument(
         "-T",
         "--content-type",
+        type=_field_value,
         metavar="TYPE",
         help="Content-Type of the body (default application/x-www-form-urlencoded)",
     )
@@ -394,7 +514,11 @@ def build_parser() -> runtime.PluginArgumentParser:
         f"({', '.join(SECRET_HEADERS)} refused: see --header-file)",
     )
     request.add_argument(
-        "-A", "--user-agent", metavar="TEXT", help=f"User-Agent (default {PROG}/{__version__})"
+        "-A",
+        "--user-agent",
+        type=_field_value,
+        metavar="TEXT",
+        help=f"User-Agent (default {PROG}/{__version__})",
     )
     request.add_argument(
         "--auth-file",
@@ -410,8 +534,8 @@ def build_parser() -> runtime.PluginArgumentParser:
     request.add_argument(
         "--proxy",
         metavar="URL",
-        help="HTTP proxy, http://host:port (default: http_proxy/https_proxy and no_proxy "
-        "from the environment, where proxy credentials may go)",
+        help="HTTP proxy, http://HOST:PORT or HOST:PORT (default: http_proxy/https_proxy "
+        "and no_proxy from the environment, where proxy credentials may go)",
     )
 
     thresholds = parser.add_argument_group("thresholds")
@@ -436,8 +560,6 @@ def request_from_args(args: argparse.Namespace) -> Request:
     """The validated request; options that do not fit together raise UsageError."""
     if not args.hostname and not args.ip:
         raise UsageError("-H/--hostname or -I/--ip is required")
-    if args.max_redirects < 0:
-        raise UsageError("--max-redirects must be 0 or more")
     if args.invert_regex and not (args.regex or args.eregi):
         raise UsageError("--invert-regex needs -r or -R")
     if args.client_key and not args.client_cert:
@@ -471,7 +593,7 @@ def request_from_args(args: argparse.Namespace) -> Request:
     request.target = Target(scheme, host, port, args.ip or host, vhost_header, args.uri)
     request.method = args.method or ("POST" if args.data is not None else "GET")
     if args.data is not None:
-        request.body = args.data.encode("utf-8")
+        request.body = _argv_bytes(args.data)
     headers: list[tuple[str, str]] = []
     if args.data is not None or args.content_type:
         headers.append(("Content-Type", args.content_type or "application/x-www-form-urlencoded"))

@@ -118,19 +118,30 @@ def bypass_proxy(host: str, port: int) -> bool:
 
 
 def parse_proxy(text: str, origin: str) -> Proxy:
-    """An ``http://[user:password@]host[:port]`` proxy URL; credentials only from the env."""
+    """An ``http://[user:password@]host[:port]`` proxy URL; credentials only from the env.
+
+    ``origin`` is where the URL came from: ``--proxy`` (bad arguments, a UsageError,
+    and a port is required) or an environment variable (a PluginError, port 1080 by
+    default as curl has it). Messages show the URL with its credentials masked.
+    """
     import urllib.parse  # only runs with a proxy
 
+    error = UsageError if origin == "--proxy" else PluginError
+    shown = one_line(repr(_masked(text)), 200)
+    if not text.isprintable() or any(char.isspace() for char in text):
+        raise error(f"{origin}: invalid proxy {shown}: spaces or control characters")
     url = text if "://" in text else "http://" + text
     try:
         parts = urllib.parse.urlsplit(url)
-        port = parts.port or 1080
+        port = parts.port
+        if port == 0:
+            raise ValueError("port 0")
     except ValueError:
-        raise PluginError(f"{origin}: invalid proxy {text!r}") from None
+        raise error(f"{origin}: invalid proxy {shown}") from None
     if parts.scheme != "http":
-        raise PluginError(f"{origin}: only http:// proxies are supported, got {text!r}")
+        raise error(f"{origin}: only http:// proxies are supported, got {shown}")
     if not parts.hostname:
-        raise PluginError(f"{origin}: no host in proxy {text!r}")
+        raise error(f"{origin}: no host in proxy {shown}")
     authorization = None
     if parts.username is not None:
         if origin == "--proxy":
@@ -141,7 +152,22 @@ def parse_proxy(text: str, origin: str) -> Proxy:
         user = urllib.parse.unquote(parts.username)
         password = urllib.parse.unquote(parts.password or "")
         authorization = basic_authorization(f"{user}:{password}")
+    if port is None:
+        if origin == "--proxy":
+            # A bare word is more often a mistake than a proxy on curl's default port.
+            raise UsageError(f"--proxy: no port in {shown}: expected http://HOST:PORT")
+        port = 1080
     return Proxy(parts.hostname, port, authorization)
+
+
+def _masked(url: str) -> str:
+    """``url`` with whatever precedes the last ``@`` (the credentials) replaced by ``***``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    if "@" in rest:
+        rest = "***@" + rest.rpartition("@")[2]
+    return scheme + sep + rest
 
 
 # --- redirects ------------------------------------------------------------------------

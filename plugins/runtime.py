@@ -268,14 +268,19 @@ __all__ = [
     "one_line",
     "performance",
     "range_text",
+    "range_violation",
     "read_secret",
     "run",
     "seconds",
+    "timeout_seconds",
 ]
 
 STATES = {"ok": Ok, "warning": Warn, "critical": Critical, "unknown": Unknown}
 EXIT_UNKNOWN = 3
 DEFAULT_TIMEOUT = 10.0
+# -t beyond this is a typo, not a deadline: Icinga's own check_timeout is minutes at most,
+# and the C library's timers overflow long before the float does.
+MAX_TIMEOUT = 86400.0
 # How long the watchdog waits after the deadline before it ends the process itself: the
 # SIGALRM path normally answers first, with a cleaner message.
 WATCHDOG_GRACE = 0.3
@@ -331,18 +336,33 @@ def _bound(value: float) -> str:
     return f"{value:.12f}".rstrip("0").rstrip(".")
 
 
-def range_text(spec: Range | None) -> str:
-    """A Nagios range as the plugin guidelines write it, in plain decimal notation."""
+def range_text(spec: Range | None, *, explicit_start: bool = False) -> str:
+    """A Nagios range as the plugin guidelines write it, in plain decimal notation.
+
+    ``explicit_start`` writes a start of 0 too (``@0:1`` rather than ``@1``), for prose.
+    """
     if spec is None:
         return ""
     text = "@" if spec.invert else ""
     if spec.start == -math.inf:
         text += "~:"
-    elif spec.start != 0:
+    elif spec.start != 0 or explicit_start or spec.end == math.inf:
+        # 0: (alert below zero) written as "" would read as no threshold at all.
         text += _bound(spec.start) + ":"
     if spec.end != math.inf:
         text += _bound(spec.end)
     return text
+
+
+def range_violation(spec: Range, level: str = "") -> str:
+    """Why a value breaks ``spec``: ``outside the warning range 5:10``, or for an inverted
+    range (which alerts on the values it holds) ``inside the warning range @0:1``.
+
+    nagiosplugin's ``Range.violation`` says "outside" for both forms.
+    """
+    where = "inside" if spec.invert else "outside"
+    name = f"the {level} range" if level else "the range"
+    return f"{where} {name} {range_text(spec, explicit_start=spec.invert)}"
 
 
 def performance(
@@ -371,12 +391,34 @@ def performance(
 # --- argument types -------------------------------------------------------------------
 
 
+def _plain_decimal(atom: str) -> bool:
+    """True for a finite number in plain decimal notation: ``5``, ``-0.5``, ``.25``.
+
+    Python's own parsers also take ``1_000``, ``inf``, ``nan``, exponents and non-ASCII
+    digits; none of them belongs in a threshold, and an exponent would reach perfdata.
+    """
+    digits = atom[1:] if atom[:1] in ("+", "-") else atom
+    whole, _, fraction = digits.partition(".")
+    if not (whole or fraction) or not (whole + fraction).isascii():
+        return False
+    if (whole and not whole.isdigit()) or (fraction and not fraction.isdigit()):
+        return False
+    # float() of a few hundred digits is inf: no longer a boundary anything can compare to.
+    return math.isfinite(float(digits))
+
+
 def nagios_range(text: str) -> Range:
     """argparse type: a Nagios threshold range (``10``, ``5:10``, ``~:3``, ``@0:2``)."""
-    try:
-        return Range(text)
-    except ValueError:
-        pass
+    spec = text.removeprefix("@")
+    start, _, end = spec.partition(":") if ":" in spec else ("", "", spec)
+    atoms_valid = (start in ("", "~") or _plain_decimal(start)) and (
+        end == "" or _plain_decimal(end)
+    )
+    if atoms_valid and spec not in ("", ":"):
+        try:
+            return Range(text)
+        except ValueError:
+            pass
     raise argparse.ArgumentTypeError(
         f"invalid range {text!r}: expected [@][START:][END] with numbers and START <= END, "
         "e.g. 10, 5:10, ~:3, @0:2"
@@ -386,12 +428,23 @@ def nagios_range(text: str) -> Range:
 def seconds(text: str) -> float:
     """argparse type: a positive, finite number of seconds."""
     try:
-        value = float(text)
+        # float() also reads "1_0" and non-ASCII digits; a number of seconds is neither.
+        value = float(text) if text.isascii() and "_" not in text else math.nan
     except ValueError:
         value = math.nan
     if not (value > 0 and math.isfinite(value)):
         shown = one_line(text, 40) if text.strip() else repr(text)
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {shown}")
+    return value
+
+
+def timeout_seconds(text: str) -> float:
+    """argparse type for -t: a positive number of seconds, at most ``MAX_TIMEOUT``."""
+    value = seconds(text)
+    if value > MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {_bound(MAX_TIMEOUT)} seconds (one day), got {one_line(text, 40)}"
+        )
     return value
 
 
@@ -497,11 +550,12 @@ class PluginArgumentParser(argparse.ArgumentParser):
         conventions.add_argument(
             "-t",
             "--timeout",
-            type=seconds,
+            type=timeout_seconds,
             default=DEFAULT_TIMEOUT,
             metavar="SECONDS",
-            help="the plugin's own deadline (default %(default)g s); network waits end a "
-            "little earlier, as CRITICAL, so this one only catches what hangs elsewhere",
+            help="the plugin's own deadline (default %(default)g s, at most "
+            f"{_bound(MAX_TIMEOUT)}); network waits end a little earlier, as CRITICAL, so "
+            "this one only catches what hangs elsewhere",
         )
         conventions.add_argument(
             "--timeout-result",
@@ -580,6 +634,8 @@ class Deadline:
         self.activity = "starting"
         self.network_waits = 0
         self.network_expired = False
+        # Set once the result is known: a late SIGALRM must not interrupt its printing.
+        self.finished = False
 
     @contextlib.contextmanager
     def network(self) -> Iterator[None]:
@@ -602,9 +658,10 @@ class Deadline:
 
     def message(self) -> str:
         """The one-line explanation printed when the deadline passes."""
+        # _bound would round a sub-microsecond -t to "0".
+        shown = _bound(self.seconds) if self.seconds >= 1e-6 else f"{self.seconds:g}"
         return (
-            f"plugin timeout: no result after {_bound(self.seconds)} s (-t), "
-            f"still {one_line(self.activity, 200)}"
+            f"plugin timeout: no result after {shown} s (-t), still {one_line(self.activity, 200)}"
         )
 
 
@@ -612,6 +669,8 @@ def _alarm_handler(deadline: Deadline) -> Callable[[int, object], None]:
     """SIGALRM fires first at the network deadline, then at the plugin's own."""
 
     def on_alarm(_signum: int, _frame: object) -> None:
+        if deadline.finished:
+            return
         left = deadline.remaining()
         if not deadline.network_expired and left > 0:
             deadline.network_expired = True
@@ -688,11 +747,8 @@ class ThresholdContext(Context):
         self.hint = hint or self._default_hint
 
     def _default_hint(self, metric: Metric, level: str, spec: Range) -> str:
-        where = "inside" if spec.invert else "outside"
-        return (
-            f"{metric.name} {number(metric.value, self.digits)}{metric.uom or ''} is {where} "
-            f"the {level} range {range_text(spec)}"
-        )
+        value = f"{number(metric.value, self.digits)}{metric.uom or ''}"
+        return f"{metric.name} {value} is {range_violation(spec, level)}"
 
     def evaluate(self, metric: Metric, resource: Resource) -> Result:
         """Critical outside the critical range, else warning outside the warning range."""
@@ -758,18 +814,24 @@ def run(
     plugin_log.addHandler(runtime.logchan)
     plugin_log.propagate = False
 
-    signal.signal(signal.SIGALRM, _alarm_handler(deadline))
-    signal.setitimer(signal.ITIMER_REAL, args.timeout - deadline.reserve)
-    watchdog = threading.Timer(
-        args.timeout + WATCHDOG_GRACE, _watchdog, (name, args.timeout_result, deadline)
-    )
-    watchdog.daemon = True
-    watchdog.start()
+    watchdog: threading.Timer | None = None
     try:
         try:
+            # Inside the guard: the first alarm may fire before the watchdog has started
+            # (a tiny -t), and a timer can fail to start; either ends as one line below.
+            signal.signal(signal.SIGALRM, _alarm_handler(deadline))
+            signal.setitimer(signal.ITIMER_REAL, args.timeout - deadline.reserve)
+            watchdog = threading.Timer(
+                args.timeout + WATCHDOG_GRACE, _watchdog, (name, args.timeout_result, deadline)
+            )
+            watchdog.daemon = True
+            watchdog.start()
             runtime.run(build_check(args, deadline))
             text, code = str(runtime.output), runtime.exitcode
         finally:
+            # An alarm that fires before these two lines raises here, still inside the
+            # guard; after them, none can interrupt the handlers below or the printing.
+            deadline.finished = True
             signal.setitimer(signal.ITIMER_REAL, 0)
     except PluginTimeout:
         text, code = _timeout_text(name, args.timeout_result, deadline)
@@ -780,5 +842,6 @@ def run(
         text, code = f"{name} UNKNOWN - {one_line(exc)}\n", EXIT_UNKNOWN
     except Exception as exc:
         text, code = _internal_error(name, exc, verbose)
-    watchdog.cancel()
+    if watchdog is not None:
+        watchdog.cancel()
     _emit(text, code)

@@ -316,6 +316,17 @@ def test_certificate_days(
     assert fields[:2] == [f"{warn}:", f"{crit}:"]
 
 
+def test_certificate_days_at_the_bounds(tls_server: TLSServer, certs: Certificates) -> None:
+    # str() of these floats is 1e-05 and 36500.0; the thresholds must still be ranges.
+    server = tls_server("expiring")
+    tiny = secure(server, certs, "-C", "0.00001")
+    assert tiny.code == 0, tiny
+    assert tiny.perfdata["cert_days_left"][2][:2] == ["0.00001:", "0:"]
+    century = secure(server, certs, "-C", "36500,1")
+    assert century.code == 1, century
+    assert "under the warning threshold of 36500 days" in century.text
+
+
 def test_certificate_implies_tls(tls_server: TLSServer, certs: Certificates) -> None:
     server = tls_server("valid")
     run = check_http(
@@ -528,6 +539,15 @@ def test_headers_are_repeatable_and_override_defaults(http_server: TestServer) -
     headers = http_server.requests[-1].headers
     assert (headers["x-one"], headers["x-two"], headers["accept"]) == ("1", "two", "text/plain")
     assert local(http_server, "-k", "no colon here").code == 3
+
+
+def test_command_line_bytes_reach_the_server_as_given(http_server: TestServer) -> None:
+    # A body that is not UTF-8 (argv byte 0xff) once ended as an internal error; a path
+    # with non-ASCII characters as a CRITICAL "invalid request target".
+    run = local(http_server, "-u", "/echo/caf\u00e9", "-P", "\udcff\u00e9")
+    assert run.code == 0, run
+    received = http_server.requests[-1]
+    assert (received.path, received.body) == ("/echo/caf%C3%A9", b"\xff\xc3\xa9")
 
 
 def test_user_agent(http_server: TestServer) -> None:
@@ -788,6 +808,36 @@ def test_proxy_credentials_on_the_command_line_are_refused() -> None:
     assert "pw" not in run.stdout.replace("proxy", "")
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-k", "X-Api-Key: s3cr3t-value\r\nX-Injected: 1"],
+        ["-k", "X-Api-Key: s3cr3t-value\u20ac"],
+        ["-k", "X-Api-Key s3cr3t-value"],
+        ["--proxy", "http://user:s3cr3t-value@[::1"],
+        ["--proxy", "http://user:s3cr3t-value@proxy:port"],
+        ["--proxy", "user:s3cr3t-value@proxy\n:3128"],
+    ],
+)
+def test_bad_arguments_never_echo_a_secret(args: list[str]) -> None:
+    run = check_http("-H", "localhost", *args)
+    assert run.code == 3, run
+    assert run.first.startswith("HTTP UNKNOWN - bad arguments: "), run
+    assert run.lines[1].startswith("usage: check_vigie_http ")
+    assert "s3cr3t" not in run.stdout + run.stderr
+
+
+def test_a_bad_proxy_variable_is_unknown_and_masks_its_credentials() -> None:
+    # The environment is where proxy credentials belong; a typo there must not print them.
+    env = {"http_proxy": "http://user:s3cr3t-value@proxy:port"}
+    run = check_http("-H", "127.0.0.1", "-p", "9", env=env)
+    assert (run.code, run.lines) == (
+        3,
+        ["HTTP UNKNOWN - http_proxy: invalid proxy 'http://***@proxy:port'"],
+    ), run
+    assert "s3cr3t" not in run.stdout + run.stderr
+
+
 def test_proxy_refusing_the_tunnel_is_critical(
     tls_server: TLSServer, certs: Certificates, proxy_server: Callable[..., ProxyServer]
 ) -> None:
@@ -813,6 +863,45 @@ def test_warning_and_critical_on_the_total_time(http_server: TestServer) -> None
     critical = local(http_server, "-u", slow, "-w", "0.1", "-c", "0.2")
     assert critical.code == 2, critical
     assert "is above the critical threshold of 0.2 s" in critical.text
+
+
+def test_an_inverted_time_range_says_inside(http_server: TestServer) -> None:
+    # @0:10 alerts when the response time is between 0 and 10 s, as this one is.
+    warned = local(http_server, "-w", "@0:10")
+    assert warned.code == 1, warned
+    assert re.fullmatch(
+        r"HTTP WARNING - response time \d\.\d{3} s is inside the warning range @0:10; 200 OK, .*",
+        warned.text,
+    ), warned.text
+    assert warned.perfdata["time"][2][0] == "@10"
+    critical = local(http_server, "-c", "@0.000001:10")
+    assert critical.code == 2, critical
+    assert "is inside the critical range @0.000001:10;" in critical.text
+    assert local(http_server, "-w", "@10:20", "-c", "@20:30").code == 0
+    # A plain range keeps its words.
+    slow = local(http_server, "-u", "/slow?delay=0.3", "-w", "5:10")
+    assert slow.code == 1, slow
+    assert "is outside the warning range 5:10;" in slow.text
+
+
+@pytest.mark.parametrize("timeout", ["0.0001", "1e-300"])
+def test_a_deadline_shorter_than_the_start_up_is_one_unknown_line(
+    http_server: TestServer, timeout: str
+) -> None:
+    # The alarm fires before the watchdog thread has started: once a traceback, exit 1.
+    run = local(http_server, "-t", timeout)
+    assert run.code == 3, run
+    assert len(run.lines) == 1, run
+    assert run.first.startswith(
+        f"HTTP UNKNOWN - plugin timeout: no result after {timeout} s (-t), still "
+    ), run
+    assert "Traceback" not in run.stderr
+
+
+def test_the_longest_timeout_is_accepted(http_server: TestServer) -> None:
+    run = local(http_server, "-t", "86400")
+    assert run.code == 0, run
+    assert run.text.startswith("HTTP OK - 200 OK")
 
 
 def test_a_server_that_never_answers_is_a_network_timeout(
@@ -974,6 +1063,7 @@ def test_verbosity_levels_add_detail(http_server: TestServer) -> None:
 
 
 NOT_SECONDS = "argument -t/--timeout: must be a positive number of seconds"
+NOT_A_COUNT = "argument --max-redirects: invalid count"
 
 
 @pytest.mark.parametrize(
@@ -997,8 +1087,58 @@ NOT_SECONDS = "argument -t/--timeout: must be a positive number of seconds"
         (["-H", "h", "-t", "-1"], f"{NOT_SECONDS}, got -1"),
         (["-H", "h", "--timeout", "0"], f"{NOT_SECONDS}, got 0"),
         (["-H", "h", "-t", "-0.5"], f"{NOT_SECONDS}, got -0.5"),
-        (["-H", "h", "--max-redirects", "-1"], "--max-redirects must be 0 or more"),
+        (["-H", "h", "--max-redirects", "-1"], f"{NOT_A_COUNT} '-1': expected 0 to 100"),
         (["-H", "h", "-p", "-6"], "argument -p/--port: invalid port '-6'"),
+        # Numbers out of any sensible range: once a traceback, an internal error, or a run.
+        (["-H", "h", "-t", "99999999999"], "argument -t/--timeout: must be at most 86400 seconds"),
+        (["-H", "h", "-C", "99999999999999999999"],
+         "argument -C/--certificate: invalid certificate days '99999999999999999999': at most "
+         "36500 (a century)"),
+        (["-H", "h", "-C", "36501"], "argument -C/--certificate: invalid certificate days"),
+        (["-H", "h", "--max-redirects", "99999999999999999999"], NOT_A_COUNT),
+        (["-H", "h", "--max-redirects", "101"], f"{NOT_A_COUNT} '101': expected 0 to 100"),
+        (["-H", "h", "--max-redirects", "1e3"], f"{NOT_A_COUNT} '1e3'"),
+        (["-H", "h", "--max-redirects", "\u0665"], NOT_A_COUNT),
+        (["-H", "h", "-m", "1000000000001"],
+         "argument -m/--size: invalid size '1000000000001': at most 1000000000000 bytes"),
+        (["-H", "h", "-m", "1:" + "9" * 400], "argument -m/--size: invalid size '1:999"),
+        (["-H", "h", "-M", "9" * 400], "argument -M/--max-age: invalid age '999"),
+        (["-H", "h", "-M", "1000000d"],
+         "argument -M/--max-age: invalid age '1000000d': at most 999999d"),
+        (["-H", "h", "-w", "1" + "0" * 400], "argument -w/--warning: invalid range '1000"),
+        (["-H", "h", "-w", "nan"], "argument -w/--warning: invalid range 'nan'"),
+        (["-H", "h", "-c", "1.e400"], "argument -c/--critical: invalid range '1.e400'"),
+        (["-H", "h", "-c", "~:inf"], "argument -c/--critical: invalid range '~:inf'"),
+        (["-H", "h", "-p", "\u0663"], "argument -p/--port: invalid port '\u0663'"),
+        (["-H", "h", "-e", "\u0662\u0660\u0660"], "argument -e/--expect: invalid status list"),
+        # Values that would break the request or go to the wrong place: bad arguments,
+        # not a CRITICAL about a server that was never asked.
+        (["-H", "h\r\nX-Injected: 1"],
+         "argument -H/--hostname: invalid host 'h\\r\\nX-Injected: 1': spaces or control "
+         "characters"),
+        (["-H", "https://h/"],
+         "argument -H/--hostname: invalid host 'https://h/': a URL, not a name"),
+        (["-H", "h", "-I", "127.0.0.1 "], "argument -I/--ip: invalid address '127.0.0.1 '"),
+        (["-H", "h", "-I", "[::1]"], "argument -I/--ip: invalid address '[::1]': brackets"),
+        (["-H", "h", "--sni", "a\nb"], "argument --sni: invalid server name 'a\\nb'"),
+        (["-H", "h", "-A", "probe\r\nX-Injected: 1"],
+         "argument -A/--user-agent: control characters in the value"),
+        (["-H", "h", "-A", "\u20ac"],
+         "argument -A/--user-agent: the value has characters outside ISO-8859-1"),
+        (["-H", "h", "-T", "text/plain\nX-Injected: 1"],
+         "argument -T/--content-type: control characters in the value"),
+        (["-H", "h", "-k", "X-A: 1\r\nX-Injected: 1"],
+         "argument -k/--header: invalid header X-A: control characters in the value"),
+        (["-H", "h", "-k", "X-A: \u20ac"],
+         "argument -k/--header: invalid header X-A: the value has characters outside ISO-8859-1"),
+        (["-H", "h", "--proxy", "garbage"], "--proxy: no port in 'garbage': expected http://HOST:PORT"),
+        (["-H", "h", "--proxy", "http://proxy/"], "--proxy: no port in 'http://proxy/'"),
+        (["-H", "h", "--proxy", "http://[::1"], "--proxy: invalid proxy 'http://[::1'"),
+        (["-H", "h", "--proxy", "proxy:0"], "--proxy: invalid proxy 'proxy:0'"),
+        (["-H", "h", "--proxy", "proxy:99999"], "--proxy: invalid proxy 'proxy:99999'"),
+        (["-H", "h", "--proxy", "ftp://proxy:21"], "--proxy: only http:// proxies are supported"),
+        (["-H", "h", "--proxy", "proxy\r\n:3128"],
+         "--proxy: invalid proxy 'proxy\\r\\n:3128': spaces or control characters"),
         # ... but an option of the plugin is still an option.
         (["-H", "-v"], "argument -H/--hostname: expected one argument"),
         (["-H", "h", "-s", "--follow"], "argument -s/--string: expected one argument"),

@@ -280,6 +280,8 @@ def test_number_never_uses_scientific_notation(value: float, digits: int, text: 
         ("@0:2", "@2"),
         ("@1:2", "@1:2"),
         ("30:", "30:"),
+        ("0:", "0:"),
+        ("@0:", "@0:"),
         ("0.0000001:", "0.0000001:"),
     ],
 )
