@@ -7,6 +7,7 @@ configuration (the message says what and where), 3 an internal error (a bug: rep
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -836,6 +837,11 @@ def main() -> None:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
+    except BrokenPipeError:
+        # The reader went away (`vigie tickets | head`): not an error of ours. Python would
+        # complain again when flushing stdout at exit, so point it at /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     except click.Abort:
         click.echo("vigie: aborted", err=True)
         sys.exit(EXIT_BAD_INPUT)

@@ -22,7 +22,7 @@ from bridge.tickets import Approval, Category, HistoryEntry, Kind, Ticket, Work
 from bridge.times import from_db, to_db
 
 _T = TypeVar("_T")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Under Icinga's 30 s timeout of the notification command: a notify waiting longer for
 # the lock gives up and spools the event rather than being killed with it unrecorded.
 BUSY_TIMEOUT_SECONDS = 20.0
@@ -50,9 +50,7 @@ CREATE TABLE tickets (
     recovered_at TEXT,
     closed_at TEXT,
     last_state TEXT,
-    debrief TEXT,
-    sla_recovered_at TEXT,
-    sla_closed_at TEXT
+    debrief TEXT
 );
 CREATE INDEX tickets_open ON tickets (status, key);
 CREATE INDEX tickets_customer ON tickets (customer, reference_at);
@@ -95,25 +93,6 @@ CREATE TABLE approvals (
     recorded_at TEXT NOT NULL
 );
 
-CREATE TABLE outbox (
-    id INTEGER PRIMARY KEY,
-    ticket_id INTEGER NOT NULL REFERENCES tickets (id),
-    channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
-    recipient TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    body TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-
-CREATE TABLE deliveries (
-    id INTEGER PRIMARY KEY,
-    outbox_id INTEGER NOT NULL REFERENCES outbox (id),
-    at TEXT NOT NULL,
-    ok INTEGER NOT NULL,
-    error TEXT
-);
-CREATE INDEX deliveries_outbox ON deliveries (outbox_id, ok);
-
 CREATE TRIGGER tickets_never_deleted BEFORE DELETE ON tickets
 BEGIN SELECT RAISE(ABORT, 'tickets are never deleted (R15)'); END;
 CREATE TRIGGER tickets_facts_fixed BEFORE UPDATE OF
@@ -128,6 +107,29 @@ END;
 _UNLESS_PAST_DEADLINE = (
     "CASE WHEN deadline_at IS NULL OR ? <= deadline_at THEN NULL ELSE {column} END"
 )
+
+# Version 2: customer alerts (R14) and the recovery and closing that count for R4.
+_UPGRADE_TO_2 = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+    channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+    recipient TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY,
+    outbox_id INTEGER NOT NULL REFERENCES outbox (id),
+    at TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_outbox ON deliveries (outbox_id, ok);
+"""
+_COLUMNS_OF_2 = ("sla_recovered_at", "sla_closed_at")
 
 _APPEND_ONLY = ("events", "work", "approvals", "outbox", "deliveries")
 
@@ -260,13 +262,23 @@ class Store:
                     f"the store {self.path} has schema {version}, newer than this vigie "
                     f"({SCHEMA_VERSION}): upgrade vigie"
                 )
-            for statement in _statements(_SCHEMA):
-                db.execute(statement)
+            # Each step brings the store one version up, in the same transaction.
+            if version < 1:
+                for statement in _statements(_SCHEMA):
+                    db.execute(statement)
+            if version < 2:
+                for statement in _statements(_UPGRADE_TO_2):
+                    db.execute(statement)
+                present = {row["name"] for row in db.execute("PRAGMA table_info(tickets)")}
+                for column in _COLUMNS_OF_2:
+                    if column not in present:
+                        db.execute(f"ALTER TABLE tickets ADD COLUMN {column} TEXT")
             for table in _APPEND_ONLY:
                 for verb in ("UPDATE", "DELETE"):
                     db.execute(
-                        f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                        f"BEGIN SELECT RAISE(ABORT, '{table} are append-only (R15)'); END"
+                        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} "
+                        f"ON {table} BEGIN SELECT RAISE(ABORT, '{table} are append-only (R15)'); "
+                        "END"
                     )
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
