@@ -30,6 +30,14 @@ def write_config(folder: Path, **changes: Any) -> Path:
     return path
 
 
+def notify_args(**options: str) -> list[str]:
+    """``notify`` and its options: ``notification_number="2"`` is ``--notification-number 2``."""
+    args = ["notify"]
+    for name, value in options.items():
+        args += [f"--{name.replace('_', '-')}", value]
+    return args
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment of a child ``vigie``: no VIGIE_* leaking in from the caller."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIE_")}

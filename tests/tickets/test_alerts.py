@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.tickets.conftest import Run, as_json, write_config
+from tests.tickets.conftest import Run, as_json, notify_args, write_config
 
 
 class Inbox:
@@ -65,19 +65,14 @@ def problem(
     vigie: Run, kind: str = "PROBLEM", state: str = "CRITICAL", since: str = "1795600800"
 ) -> None:
     result = vigie(
-        "notify",
-        "--type",
-        kind,
-        "--host",
-        "web01",
-        "--service",
-        "http",
-        "--state",
-        state,
-        "--since",
-        since,
-        "--output",
-        f"HTTP {state}",
+        *notify_args(
+            type=kind,
+            host="web01",
+            service="http",
+            state=state,
+            since=since,
+            output=f"HTTP {state}",
+        )
     )
     assert result.returncode == 0, result.stderr
 
@@ -112,17 +107,7 @@ def test_customer_without_alert_addresses_gets_none(
 ) -> None:
     port, inbox = relay
     alerting_config(tmp_path, port)
-    result = vigie(
-        "notify",
-        "--type",
-        "PROBLEM",
-        "--host",
-        "stranger",
-        "--state",
-        "DOWN",
-        "--since",
-        "1795600800",
-    )
+    result = vigie(*notify_args(type="PROBLEM", host="stranger", state="DOWN", since="1795600800"))
     assert result.returncode == 0
     assert "0 alert(s) sent" in vigie("send-alerts").stdout
     assert inbox.messages == []
@@ -165,17 +150,13 @@ def test_two_runs_at_once_never_send_an_alert_twice(
     config = alerting_config(tmp_path, port)
     for number in range(8):
         result = vigie(
-            "notify",
-            "--type",
-            "PROBLEM",
-            "--host",
-            "web01",
-            "--service",
-            f"svc{number}",
-            "--state",
-            "CRITICAL",
-            "--since",
-            "1795600800",
+            *notify_args(
+                type="PROBLEM",
+                host="web01",
+                service=f"svc{number}",
+                state="CRITICAL",
+                since="1795600800",
+            )
         )
         assert result.returncode == 0, result.stderr
     env = clean_env(XDG_CACHE_HOME=str(tmp_path / "cache"))

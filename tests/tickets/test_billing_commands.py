@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.tickets.conftest import Run, as_json, assert_one_line_error
+from tests.tickets.conftest import Run, as_json, assert_one_line_error, notify_args
 from tests.tickets.test_staff_commands import count_rows
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -28,17 +28,9 @@ def november(vigie: Run) -> Run:
     since = int(datetime(2026, 11, 22, 3, 0, tzinfo=BRUSSELS).timestamp())
     assert (
         vigie(
-            "notify",
-            "--type",
-            "PROBLEM",
-            "--host",
-            "mail01",
-            "--service",
-            "smtp",
-            "--state",
-            "CRITICAL",
-            "--since",
-            str(since),
+            *notify_args(
+                type="PROBLEM", host="mail01", service="smtp", state="CRITICAL", since=str(since)
+            )
         ).returncode
         == 0
     )

@@ -13,7 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from tests.tickets.conftest import ROOT, Run, as_json, assert_one_line_error, write_config
+from tests.tickets.conftest import (
+    ROOT,
+    Run,
+    as_json,
+    assert_one_line_error,
+    notify_args,
+    write_config,
+)
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 # Friday 2026-11-20 16:30 in Brussels: inside business hours, level B gives 4 h (R3).
@@ -330,28 +337,15 @@ def test_latin1_names_from_icinga_are_decoded_not_lost(vigie: Run) -> None:
 
 def test_since_in_the_future_is_refused(vigie: Run) -> None:
     """R2: the reference time is when the state changed, which cannot be days ahead."""
-    result = vigie(
-        "notify",
-        "--type",
-        "PROBLEM",
-        "--host",
-        "web01",
-        "--state",
-        "DOWN",
-        "--since",
-        "253402300000",
-    )
+    result = vigie(*notify_args(type="PROBLEM", host="web01", state="DOWN", since="253402300000"))
     assert_one_line_error(result, 2, "--since")
     result = vigie(
-        "notify",
-        "--type",
-        "PROBLEM",
-        "--host",
-        "web01",
-        "--state",
-        "DOWN",
-        "--since",
-        unix(datetime.now(UTC) + timedelta(days=2)),
+        *notify_args(
+            type="PROBLEM",
+            host="web01",
+            state="DOWN",
+            since=unix(datetime.now(UTC) + timedelta(days=2)),
+        )
     )
     assert_one_line_error(result, 2, "--since", "future")
     assert tickets(vigie) == []
@@ -471,32 +465,16 @@ def test_broken_configuration_is_one_line_and_keeps_the_event(tmp_path: Path, vi
     problem(vigie)  # a valid configuration, seen once
     path = write_config(tmp_path, timezone="Mars/Olympus")
     result = vigie(
-        "notify",
-        "--type",
-        "PROBLEM",
-        "--host",
-        "web01",
-        "--service",
-        "smtp",
-        "--state",
-        "CRITICAL",
-        "--since",
-        "1795600800",
+        *notify_args(
+            type="PROBLEM", host="web01", service="smtp", state="CRITICAL", since="1795600800"
+        )
     )
     assert_one_line_error(result, 2, str(path), "timezone", "kept in", "vigie.db.spool")
     write_config(tmp_path)
     fixed = vigie(
-        "notify",
-        "--type",
-        "PROBLEM",
-        "--host",
-        "web01",
-        "--service",
-        "ntp",
-        "--state",
-        "CRITICAL",
-        "--since",
-        "1795600800",
+        *notify_args(
+            type="PROBLEM", host="web01", service="ntp", state="CRITICAL", since="1795600800"
+        )
     )
     assert "replayed 1" in fixed.stdout
     assert sorted(t["key"] for t in tickets(vigie)) == ["web01!http", "web01!ntp", "web01!smtp"]
@@ -505,15 +483,7 @@ def test_broken_configuration_is_one_line_and_keeps_the_event(tmp_path: Path, vi
 def test_since_without_offset_is_read_in_the_providers_zone(vigie: Run) -> None:
     """design.md: a time without offset is read in the configured time zone."""
     result = vigie(
-        "notify",
-        "--type",
-        "PROBLEM",
-        "--host",
-        "web01",
-        "--state",
-        "DOWN",
-        "--since",
-        "2026-11-20T16:30:00",
+        *notify_args(type="PROBLEM", host="web01", state="DOWN", since="2026-11-20T16:30:00")
     )
     assert result.returncode == 0, result.stderr
     (ticket,) = tickets(vigie)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tickets.conftest import Run, as_json, assert_one_line_error, write_config
+from tests.tickets.conftest import Run, as_json, assert_one_line_error, notify_args, write_config
 
 
 def count_rows(config_file: Path) -> tuple[int, int]:
@@ -108,17 +108,9 @@ def test_late_take_over_is_a_breach(vigie: Run) -> None:
 def test_closing_an_incident_needs_a_debrief(vigie: Run, config_file: Path) -> None:
     """R15: each incident is closed with a debrief."""
     vigie(
-        "notify",
-        "--type",
-        "PROBLEM",
-        "--host",
-        "web01",
-        "--service",
-        "http",
-        "--state",
-        "CRITICAL",
-        "--since",
-        "1795600800",
+        *notify_args(
+            type="PROBLEM", host="web01", service="http", state="CRITICAL", since="1795600800"
+        )
     )
     before = count_rows(config_file)
     assert_one_line_error(vigie("close", "1"), 1, "--debrief", "R15")

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from bridge import store
-from tests.tickets.conftest import Run, as_json
+from tests.tickets.conftest import Run, as_json, notify_args
 
 
 def make_version_1(path: Path) -> None:
@@ -35,17 +35,7 @@ def test_a_version_1_store_is_upgraded_in_place(vigie: Run, config_file: Path) -
     shown = as_json(vigie("show", "1", "--format", "json"))
     assert shown["subject"] == "old one" and [e["type"] for e in shown["history"]] == ["opened"]
     result = vigie(
-        "notify",
-        "--type",
-        "RECOVERY",
-        "--host",
-        "web01",
-        "--service",
-        "http",
-        "--state",
-        "OK",
-        "--since",
-        "1795196000",
+        *notify_args(type="RECOVERY", host="web01", service="http", state="OK", since="1795196000")
     )
     assert result.returncode == 0, result.stderr
     db = sqlite3.connect(path)
