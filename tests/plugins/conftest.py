@@ -492,23 +492,14 @@ def tls_server(request: pytest.FixtureRequest, certs: Certificates) -> Callable[
 # --- hostile servers ------------------------------------------------------------------
 
 
-class RawServer:
-    """A TCP server on 127.0.0.1 that misbehaves on purpose, one behaviour per server.
+class LoopbackListener:
+    """A TCP listener on 127.0.0.1 whose thread hands each connection to ``_handle``;
+    ``stop`` ends the thread and closes the listener and every connection held open."""
 
-    garbage        answers a banner that is not HTTP
-    mid-headers    sends a status line and half a header, then closes
-    hang-up        reads the request, then closes the connection without a word
-    silent         accepts and never answers (until the test ends)
-    drip           answers a status line, then one header byte every 0.1 s
-    tls-hang-up    completes a TLS handshake, then closes (needs ``tls``)
-    """
-
-    def __init__(self, behaviour: str, tls: ssl.SSLContext | None = None) -> None:
-        self.behaviour = behaviour
-        self.tls = tls
+    def __init__(self, backlog: int) -> None:
         self.listener = socket.socket()
         self.listener.bind((LOOPBACK, 0))
-        self.listener.listen(16)
+        self.listener.listen(backlog)
         self.port = self.listener.getsockname()[1]
         self.stopping = threading.Event()
         self.held: list[socket.socket] = []
@@ -524,7 +515,37 @@ class RawServer:
                 conn, _ = self.listener.accept()
             except OSError:
                 return
-            threading.Thread(target=self._behave, args=(conn,), daemon=True).start()
+            self._handle(conn)
+
+    def _handle(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=MAX_WAIT)
+        self.listener.close()
+        for conn in self.held:
+            conn.close()
+
+
+class RawServer(LoopbackListener):
+    """A TCP server on 127.0.0.1 that misbehaves on purpose, one behaviour per server.
+
+    garbage        answers a banner that is not HTTP
+    mid-headers    sends a status line and half a header, then closes
+    hang-up        reads the request, then closes the connection without a word
+    silent         accepts and never answers (until the test ends)
+    drip           answers a status line, then one header byte every 0.1 s
+    tls-hang-up    completes a TLS handshake, then closes (needs ``tls``)
+    """
+
+    def __init__(self, behaviour: str, tls: ssl.SSLContext | None = None) -> None:
+        self.behaviour = behaviour
+        self.tls = tls
+        super().__init__(backlog=16)
+
+    def _handle(self, conn: socket.socket) -> None:
+        threading.Thread(target=self._behave, args=(conn,), daemon=True).start()
 
     def _read_request(self, conn: socket.socket | ssl.SSLSocket) -> None:
         conn.settimeout(MAX_WAIT)
@@ -563,13 +584,6 @@ class RawServer:
         except OSError:
             conn.close()
 
-    def stop(self) -> None:
-        self.stopping.set()
-        self.thread.join(timeout=MAX_WAIT)
-        self.listener.close()
-        for conn in self.held:
-            conn.close()
-
 
 @pytest.fixture
 def raw_server(request: pytest.FixtureRequest) -> Callable[..., RawServer]:
@@ -583,7 +597,7 @@ def raw_server(request: pytest.FixtureRequest) -> Callable[..., RawServer]:
     return start
 
 
-class ScriptedServer:
+class ScriptedServer(LoopbackListener):
     """Answers every connection on 127.0.0.1 with ``reply``, then closes (or holds) it.
 
     Records each request as received: the head up to the blank line, and as many bytes
@@ -594,33 +608,18 @@ class ScriptedServer:
         self.reply = reply
         self.hold = hold
         self.requests: list[bytes] = []
-        self.listener = socket.socket()
-        self.listener.bind((LOOPBACK, 0))
-        self.listener.listen(8)
-        self.port = self.listener.getsockname()[1]
-        self.stopping = threading.Event()
-        self.held: list[socket.socket] = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__(backlog=8)
 
-    def _serve(self) -> None:
-        while not self.stopping.is_set():
-            ready, _, _ = select.select([self.listener], [], [], 0.05)
-            if not ready:
-                continue
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            try:
-                self.requests.append(self._read_request(conn))
-                conn.sendall(self.reply)
-            except OSError:
-                pass
-            if self.hold:
-                self.held.append(conn)
-            else:
-                conn.close()
+    def _handle(self, conn: socket.socket) -> None:
+        try:
+            self.requests.append(self._read_request(conn))
+            conn.sendall(self.reply)
+        except OSError:
+            pass
+        if self.hold:
+            self.held.append(conn)
+        else:
+            conn.close()
 
     def _read_request(self, conn: socket.socket) -> bytes:
         conn.settimeout(MAX_WAIT)
@@ -643,13 +642,6 @@ class ScriptedServer:
                 break
             body += chunk
         return head + b"\r\n\r\n" + body
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.thread.join(timeout=MAX_WAIT)
-        self.listener.close()
-        for conn in self.held:
-            conn.close()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.tickets.conftest import VIGIE, clean_env
+from tests.tickets.conftest import VIGIE, clean_env, notify_args
 
 HEAVY = ("click", "yaml", "requests", "smtplib", "holidays", "email", "http.client")
 
@@ -26,17 +26,9 @@ def imported_by_notify(config_file: Path, service: str) -> set[str]:
             VIGIE,
             "--config",
             str(config_file),
-            "notify",
-            "--type",
-            "PROBLEM",
-            "--host",
-            "web01",
-            "--service",
-            service,
-            "--state",
-            "CRITICAL",
-            "--since",
-            "1795600800",
+            *notify_args(
+                type="PROBLEM", host="web01", service=service, state="CRITICAL", since="1795600800"
+            ),
         ],
         capture_output=True,
         text=True,

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.tickets.conftest import VIGIE, Run, as_json, clean_env
+from tests.tickets.conftest import VIGIE, Run, as_json, clean_env, notify_args
 
 PROBLEMS = 120
 DELIVERIES = 2  # each problem delivered twice, as both masters of an HA pair would
@@ -79,17 +79,9 @@ def _notify(config_file: Path, service: str, **popen: Any) -> subprocess.Complet
             VIGIE,
             "--config",
             str(config_file),
-            "notify",
-            "--type",
-            "PROBLEM",
-            "--host",
-            "web01",
-            "--service",
-            service,
-            "--state",
-            "CRITICAL",
-            "--since",
-            "1795600800",
+            *notify_args(
+                type="PROBLEM", host="web01", service=service, state="CRITICAL", since="1795600800"
+            ),
         ],
         capture_output=True,
         text=True,
