@@ -65,7 +65,8 @@ def rejected_path(path: Path) -> Path:
     return _sibling(path, ".rejected")
 
 
-def _to_json(event: Event) -> str:
+def to_json(event: Event) -> str:
+    """The event as the JSON a spool or journal record carries."""
     import json  # the spool is the rare path: keep its imports off the usual one
 
     data: dict[str, Any] = dict(vars(event))
@@ -74,7 +75,8 @@ def _to_json(event: Event) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
-def _from_json(payload: str) -> Event:
+def from_json(payload: str) -> Event:
+    """The event a record's JSON carries."""
     import json
 
     data = json.loads(payload)
@@ -154,7 +156,7 @@ def _ends_torn(fd: int) -> bool:
 
 def append(path: Path, event: Event, wait: float = LOCK_WAIT_SECONDS) -> None:
     """Append one event durably (flushed and fsynced before returning)."""
-    record = frame(_to_json(event))
+    record = frame(to_json(event))
     try:
         fd = _open_locked(path, wait)
         try:
@@ -230,7 +232,8 @@ class _Place:
         os.close(self._fd)
 
 
-def _set_aside(path: Path, entry: str) -> None:
+def set_aside(path: Path, entry: str) -> None:
+    """Keep a record that cannot be recorded in ``<spool>.rejected``, durably."""
     fd = os.open(
         rejected_path(path), os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, FILE_MODE
     )
@@ -241,7 +244,8 @@ def _set_aside(path: Path, entry: str) -> None:
         os.close(fd)
 
 
-def _reason(error: BaseException) -> str:
+def describe(error: BaseException) -> str:
+    """An error as one line of plain text, to keep beside what it refused."""
     text = f"{type(error).__name__}: {error}"
     # One line of plain text, whatever the error said (newlines, terminal escapes).
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
@@ -310,14 +314,14 @@ def _replay_one(
     try:
         payload = unframe(line)
     except Damaged as damage:
-        _set_aside(path, f"{line.decode('utf-8', 'replace')}\t# {damage}")
+        set_aside(path, f"{line.decode('utf-8', 'replace')}\t# {damage}")
         return False
     try:
-        record(_from_json(payload))
+        record(from_json(payload))
     except transient:
         raise
     except Exception as error:  # this record only: set it aside, go on with the others
-        _set_aside(path, f"{payload}\t# {_reason(error)}")
+        set_aside(path, f"{payload}\t# {describe(error)}")
         return False
     return True
 
@@ -338,7 +342,7 @@ def backlog(path: Path) -> Backlog:
                 continue
             records += 1
             try:
-                received = _from_json(unframe(line)).received_at
+                received = from_json(unframe(line)).received_at
             except Exception:  # a damaged record still counts as waiting
                 continue
             oldest = received if oldest is None else min(oldest, received)
