@@ -27,6 +27,7 @@ lint: venv
 	$(VENV)/bin/ruff check plugins bridge tests bench tools/demo
 	$(VENV)/bin/ruff format --check plugins bridge tests bench tools/demo
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: venv
 	$(PY) bench/run_all.py

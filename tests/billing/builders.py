@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bridge.billing import BillableTicket, TicketKind, WorkCategory, WorkEntry
-from bridge.config import Customer, Level, Rates, RefundScope, ResponseRule, Server
+from bridge.domain.billing import BillableTicket, TicketKind, WorkCategory, WorkEntry
+from bridge.domain.contract import Customer, Level, Rates, RefundScope, ResponseRule, Server
 
 TZ = ZoneInfo("Europe/Brussels")
 

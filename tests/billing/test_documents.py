@@ -9,13 +9,11 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from bridge.billing import (
-    Document,
-    SlaRow,
-    monthly_statement,
-    quarterly_invoice,
-)
-from bridge.documents import (
+from bridge.domain.billing import Document
+from bridge.domain.fees import quarterly_invoice
+from bridge.domain.sla_report import SlaRow
+from bridge.domain.statement import monthly_statement
+from bridge.entrypoints.documents import (
     CSV_FIELDS,
     document_csv,
     document_dict,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from bridge.billing import monthly_statement, quarter_rate, quarterly_invoice
-from bridge.config import load_config
+from bridge.config.load import load_config
+from bridge.domain.billing import quarter_rate
+from bridge.domain.fees import quarterly_invoice
+from bridge.domain.statement import monthly_statement
 from tests.billing.builders import local, ticket
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "vigie.yaml"

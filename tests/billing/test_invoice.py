@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from bridge.billing import BillingError, quarter_months, quarterly_invoice
+from bridge.domain.billing import BillingError, quarter_months
+from bridge.domain.fees import quarterly_invoice
 from tests.billing.builders import LEVELS, RATES, customer
 
 D = Decimal

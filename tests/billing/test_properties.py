@@ -10,18 +10,17 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.billing import (
+from bridge.domain.billing import (
     BillableTicket,
     Document,
     WorkCategory,
     WorkEntry,
     billable_quarters,
     cents,
-    monthly_fees,
-    monthly_statement,
-    quarterly_invoice,
 )
-from bridge.config import Customer, Rates
+from bridge.domain.contract import Customer, Rates
+from bridge.domain.fees import monthly_fees, quarterly_invoice
+from bridge.domain.statement import monthly_statement
 from tests.billing.builders import LEVELS, RATES, TZ, customer, local
 
 D = Decimal

@@ -9,20 +9,20 @@ from decimal import Decimal
 
 import pytest
 
-from bridge.billing import (
+from bridge.domain.billing import (
     BillableTicket,
     BillingError,
     Document,
     Line,
     approval_needed,
     billable_quarters,
-    monthly_fee,
-    monthly_statement,
     parse_month,
     parse_quarter,
     quarter_rate,
 )
-from bridge.config import Customer
+from bridge.domain.contract import Customer
+from bridge.domain.fees import monthly_fee
+from bridge.domain.statement import monthly_statement
 from tests.billing.builders import LEVELS, RATES, TZ, customer, local, ticket
 
 D = Decimal

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from bridge.billing import SlaOutcome, SlaRecord, SlaRow, median, monthly_statement, sla_report
+from bridge.domain.billing import SlaOutcome
+from bridge.domain.sla_report import SlaRecord, SlaRow, median, sla_report
+from bridge.domain.statement import monthly_statement
 from tests.billing.builders import LEVELS, RATES, TZ, customer, local, ticket
 
 ACME = customer(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from bridge.billing import monthly_statement
+from bridge.domain.statement import monthly_statement
 from tests.billing.builders import LEVELS, RATES, TZ, customer, local, ticket
 
 D = Decimal

@@ -22,20 +22,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.config import (
-    DEFAULT_CONFIG_PATH,
-    DEFAULT_RATES,
-    Alerts,
-    Config,
-    ConfigError,
-    IcingaApi,
-    ResponseRule,
-    config_path,
-    format_duration,
-    load_config,
-    parse_config,
-    parse_duration,
-)
+from bridge.config.load import config_path, load_config
+from bridge.config.model import DEFAULT_CONFIG_PATH, Config, ConfigError, IcingaApi
+from bridge.config.sections import parse_config
+from bridge.config.validate import format_duration, parse_duration
+from bridge.domain.contract import DEFAULT_RATES, Alerts, ResponseRule
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "vigie.yaml"
 
@@ -640,7 +631,7 @@ def test_config_path_order(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_loading_the_config_stays_lean() -> None:
     """`vigie notify` loads the config on every call: no holidays package on that path."""
     code = (
-        "import sys; from bridge.config import load_config; import bridge.sla;"
+        "import sys; from bridge.config.load import load_config; import bridge.domain.sla;"
         f"load_config({str(EXAMPLE)!r});"
         "print(sorted(m for m in ('holidays', 'difflib', 'requests') if m in sys.modules))"
     )

@@ -18,9 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.config import BusinessHours, ConfigError, Level, ResponseRule, load_config
-from bridge.holiday_calendar import HolidayLookup, country_problem
-from bridge.sla import (
+from bridge.config.holidays import HolidayLookup, business_calendar, country_problem
+from bridge.config.load import load_config
+from bridge.config.model import ConfigError
+from bridge.domain.contract import BusinessHours, Level, ResponseRule
+from bridge.domain.sla import (
     BusinessCalendar,
     SlaStatus,
     is_breached,
@@ -438,9 +440,9 @@ def test_the_holidays_package_loads_only_for_a_business_weekday(tmp_path: Path) 
 import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
-from bridge.config import load_config
-from bridge.sla import BusinessCalendar
-cal = BusinessCalendar.from_config(load_config({str(config)!r}))
+from bridge.config.load import load_config
+from bridge.config.holidays import business_calendar
+cal = business_calendar(load_config({str(config)!r}))
 tz = ZoneInfo("Europe/Brussels")
 steps = ["holidays" in sys.modules]
 cal.is_business_time(datetime(2026, 11, 28, 10, tzinfo=tz))  # Saturday
@@ -497,7 +499,7 @@ def test_a_missing_holidays_package_is_a_configuration_problem(
 
 def test_the_example_configuration_builds_a_calendar() -> None:
     """R1 from vigie.yaml: Europe/Brussels, Mon-Fri 09:00-17:00, no holidays."""
-    cal = BusinessCalendar.from_config(load_config(EXAMPLE))
+    cal = business_calendar(load_config(EXAMPLE))
     assert cal.is_business_time(local("2026-12-25 10:00"))
     assert not cal.is_business_time(local("2026-12-25 17:00"))
     config = load_config(EXAMPLE)

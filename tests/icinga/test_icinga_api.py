@@ -1,4 +1,4 @@
-"""bridge.icinga_api against a real Icinga 2 REST API (TLS, basic auth, 127.0.0.1).
+"""bridge.adapters.icinga_api against a real Icinga 2 REST API (TLS, basic auth, 127.0.0.1).
 
 One daemon for the module: every test acts on its own objects, so they do not interfere.
 The API user is vigie's own, with only the permissions icinga-config/README.md lists.
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.config import IcingaApi
-from bridge.icinga_api import IcingaApiError, acknowledge_problem, application_status
+from bridge.adapters.icinga_api import IcingaApiError, acknowledge_problem, application_status
+from bridge.config.model import IcingaApi
 from tests.icinga.harness import (
     NODE_NAME,
     Certificates,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge import config_cache
-from bridge.config import load_config
+from bridge.config import cache as config_cache
+from bridge.config.load import load_config
 from tests.tickets.conftest import write_config
 
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bridge.incidents import Decision, TicketState, decide
-from bridge.notification import Event
+from bridge.domain.incidents import Decision, TicketState, decide
+from bridge.domain.notification import Event
 
 T0 = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -50,6 +50,6 @@ def test_notify_imports_nothing_heavy_once_its_configuration_is_cached(
     first = imported_by_notify(config_file, "http")
     assert "yaml" in first  # the first run parses vigie.yaml and caches it
     modules = imported_by_notify(config_file, "smtp")
-    assert "bridge.intake" in modules
+    assert "bridge.entrypoints.notify" in modules
     heavy = sorted(m for m in modules if m in HEAVY or m.split(".")[0] in HEAVY)
     assert heavy == []

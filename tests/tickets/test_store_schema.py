@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bridge import store
+from bridge.store import schema as store
 from tests.tickets.conftest import Run, as_json, notify_args
 
 

@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from bridge.times import TimeFormatError, parse_time
+from bridge.domain.times import TimeFormatError, parse_time
 
 TYPES = frozenset(
     {

@@ -27,9 +27,10 @@ def _stamp(path: Path) -> tuple[int, ...] | None:
     return (status.st_mtime_ns, status.st_ctime_ns, status.st_size, status.st_ino, status.st_dev)
 
 
-def _code_stamp() -> tuple[int, ...] | None:
-    # The dataclasses a pickle rebuilds live in config.py: a changed file, a fresh parse.
-    return _stamp(Path(__file__).with_name("config.py"))
+def _code_stamp() -> tuple[tuple[int, ...] | None, ...]:
+    # The dataclasses a pickle rebuilds live in these files: a changed file, a fresh parse.
+    here = Path(__file__).parent
+    return tuple(_stamp(here / name) for name in ("model.py", "../domain/contract.py"))
 
 
 def _folder() -> Path | None:

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from bridge.notification import Event
+from bridge.domain.notification import Event
 
 
 class SpoolError(Exception):

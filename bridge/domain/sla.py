@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bridge.config import BusinessHours, Config, Level, ResponseRule
+from bridge.domain.contract import BusinessHours, Level, ResponseRule
 
 SlaStatus = Literal["met", "breached", "pending", "recovered", "no_sla"]
 
@@ -26,7 +25,7 @@ SlaStatus = Literal["met", "breached", "pending", "recovered", "no_sla"]
 _MAX_DAYS_AHEAD = 3660
 
 
-def _no_holidays(day: date) -> bool:
+def no_holidays(day: date) -> bool:
     """R1's default: the offer names no public holidays."""
     return False
 
@@ -41,24 +40,13 @@ class BusinessCalendar:
     """R1: business days and hours in the provider's time zone, minus its holidays.
 
     ``is_holiday`` is asked only about a business weekday inside business hours, so a
-    lazy calendar (``HolidayLookup``) is not loaded for nights and weekends.
+    lazy calendar (``bridge.config.holidays``, which may read files) is not loaded for
+    nights and weekends; the caller builds it and passes it in.
     """
 
     tz: ZoneInfo
     hours: BusinessHours
-    is_holiday: Callable[[date], bool] = _no_holidays
-
-    @classmethod
-    def from_config(
-        cls, config: Config, *, holiday_cache_dir: Path | None = None
-    ) -> BusinessCalendar:
-        """The calendar of ``vigie.yaml``; ``holiday_cache_dir`` keeps computed holidays."""
-        is_holiday = _no_holidays
-        if config.business_hours.holidays is not None:
-            from bridge.holiday_calendar import HolidayLookup  # cheap; the package loads later
-
-            is_holiday = HolidayLookup(config.business_hours.holidays, holiday_cache_dir)
-        return cls(config.timezone, config.business_hours, is_holiday)
+    is_holiday: Callable[[date], bool] = no_holidays
 
     def is_business_day(self, day: date) -> bool:
         """Whether ``day`` (a local date) has business hours at all."""
@@ -177,3 +165,10 @@ def is_breached(
         deadline_at, now=now, taken_at=taken_at, closed_at=closed_at, recovered_at=recovered_at
     )
     return status == "breached"
+
+
+def outcome_of(status: SlaStatus) -> Literal["met", "breached", "pending"]:
+    """R4's verdict as the SLA report counts it: a recovery in time meets the SLA."""
+    if status in ("met", "recovered"):
+        return "met"
+    return "breached" if status == "breached" else "pending"

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from datetime import UTC, timedelta, tzinfo
 from decimal import Decimal
 
-from bridge.billing import Document, Line, SlaRow
-from bridge.times import to_display
+from bridge.domain.billing import Document, Line
+from bridge.domain.sla_report import SlaRow
+from bridge.domain.times import to_display
 
 LINE_FIELDS = (
     "kind",

@@ -1,19 +1,23 @@
-"""How one notification changes the tickets: a pure decision, applied by the store.
+"""How one notification changes the tickets: a pure decision, applied by a service.
 
 Domain model: an incident runs from a HARD non-OK state to its recovery and has one ticket,
 keyed ``host!service`` (or ``host``). Re-notifications and state changes go into that
 ticket's history without moving its deadline (R4); a problem soon after a recovery reopens
 the ticket rather than flooding the helpdesk; a late replay of an old problem is only noted;
-a service failing on a host that is down joins the host's ticket.
+a service failing on a host that is down joins the host's ticket. R4 is settled at the
+deadline: a recovery or closing by then keeps counting even if the incident comes back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from bridge.notification import Event
+from bridge.domain.contract import Customer
+from bridge.domain.notification import Event
+from bridge.domain.tickets import Ticket
 
 Action = Literal["open", "append", "reopen", "detached"]
 
@@ -42,6 +46,8 @@ class Decision:
     clear_recovery: bool = False
 
 
+AUTO_DEBRIEF = "closed automatically on recovery, as the customer's configuration asks"
+
 _PLAIN_ENTRIES = {
     "CUSTOM": "custom",
     "FLAPPINGSTART": "flapping_start",
@@ -50,6 +56,20 @@ _PLAIN_ENTRIES = {
     "DOWNTIMEEND": "downtime_end",
     "DOWNTIMEREMOVED": "downtime_removed",
 }
+
+
+def state_of(ticket: Ticket | None) -> TicketState | None:
+    """What ``decide`` needs of a ticket."""
+    if ticket is None:
+        return None
+    return TicketState(
+        id=ticket.id,
+        key=ticket.key,
+        status=ticket.status,
+        taken_at=ticket.taken_at,
+        recovered_at=ticket.recovered_at,
+        closed_at=ticket.closed_at,
+    )
 
 
 def decide(
@@ -133,4 +153,24 @@ def _host_down(event: Event, host_ticket: TicketState | None) -> bool:
     """A service event joins its host's open ticket while the host is still down."""
     return (
         event.service is not None and host_ticket is not None and host_ticket.recovered_at is None
+    )
+
+
+def kept_for_sla(
+    mark: datetime | None, deadline_at: datetime | None, relapse_at: datetime
+) -> datetime | None:
+    """R4 is settled at the deadline: a recovery or closing (``mark``) that happened by then
+    keeps counting for the SLA even if the incident comes back after it; a relapse at or
+    before the deadline cancels it."""
+    if deadline_at is None or relapse_at <= deadline_at:
+        return None
+    return mark
+
+
+def closes_on_recovery(customers: Mapping[str, Customer], customer_id: str | None) -> bool:
+    """Whether the customer's configuration closes its tickets on recovery (no debrief wait)."""
+    return (
+        customer_id is not None
+        and customer_id in customers
+        and customers[customer_id].close_on_recovery
     )

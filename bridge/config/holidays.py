@@ -18,7 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bridge.config import ConfigError
+from bridge.config.model import Config, ConfigError
+from bridge.domain.sla import BusinessCalendar, no_holidays
 
 _KEY = "business_hours.holidays"
 _MISSING_PACKAGE = "needs the holidays package (pip install 'vigie[holidays]')"
@@ -136,3 +137,11 @@ class HolidayLookup:
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+
+
+def business_calendar(config: Config, *, holiday_cache_dir: Path | None = None) -> BusinessCalendar:
+    """R1's calendar of ``vigie.yaml``; ``holiday_cache_dir`` keeps computed holidays there."""
+    is_holiday = no_holidays
+    if config.business_hours.holidays is not None:
+        is_holiday = HolidayLookup(config.business_hours.holidays, holiday_cache_dir)
+    return BusinessCalendar(config.timezone, config.business_hours, is_holiday)

@@ -1,4 +1,4 @@
-"""Reading and writing times: aware datetimes in, UTC in the store, the provider's zone out.
+"""Reading and showing times: aware datetimes in, UTC inside, the provider's zone out.
 
 Every time the bridge stores is UTC; every time it prints carries an explicit offset, shown in
 the provider's time zone so that staff read local wall-clock times.
@@ -56,18 +56,6 @@ def from_unix(seconds: float) -> datetime:
     if seconds != seconds or not EARLIEST.timestamp() <= seconds < LATEST.timestamp():
         raise TimeFormatError(f"{seconds!r} is not a plausible Unix time (1970 to 8999)")
     return datetime.fromtimestamp(seconds, UTC)
-
-
-def to_db(moment: datetime) -> str:
-    """The store's text form: ISO 8601 in UTC with microseconds, so text order is time order."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime given to the store")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def from_db(text: str | None) -> datetime | None:
-    """Back from the store's text form."""
-    return None if text is None else datetime.fromisoformat(text)
 
 
 def to_display(moment: datetime | None, tz: tzinfo) -> str | None:

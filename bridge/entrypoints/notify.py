@@ -1,9 +1,10 @@
-"""``vigie notify``: one Icinga notification in, durably stored, one line out.
+"""``vigie notify``: one Icinga notification in, durably stored, one line out (the lean path).
 
 This is the path Icinga runs thousands of times a day, often hundreds at once, so it stays
 lean: it never imports click (the launcher parses a plain ``notify`` call itself with the
 option table below, and hands anything else to the click CLI), nor anything heavy.
-Whatever fails once the event is read, the event is not lost: it goes to the spool.
+Whatever fails once the event is read, the event is not lost: it goes to the spool. The
+recording itself is ``services.notifications``; this parses, calls and prints.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from bridge.config import DEFAULT_STORE_PATH, Config, ConfigError, config_path, load_config
-from bridge.notification import BadNotification, Event, parse_event
-from bridge.store import NewTicket, Outcome, Store, StoreUnavailable
-from bridge.tickets import Ticket
-from bridge.times import to_display
+from bridge.config.load import config_path, load_config
+from bridge.config.model import DEFAULT_STORE_PATH, Config, ConfigError
+from bridge.domain.notification import BadNotification, Event, parse_event
+from bridge.domain.times import to_display
+from bridge.services.notifications import Outcome, record_notification, replay_spool
+from bridge.store.errors import StoreUnavailable
+from bridge.store.unit_of_work import UnitOfWork
 
 # The exit codes of every `vigie` command (design.md), here where no click is imported.
 EXIT_REFUSED = 1  # a contract rule refused it; the message names the rule
@@ -40,10 +42,6 @@ NOTIFY_OPTIONS: tuple[tuple[str, str], ...] = (
     ("customer", "the host's customer (host.vars.customer), for hosts no contract names"),
     ("notification-number", "Icinga's notification number, to tell re-notifications"),
 )
-
-
-# Failures that are not the event's fault: replaying stops there and tries again later.
-TRANSIENT: tuple[type[BaseException], ...] = (StoreUnavailable, ConfigError)
 
 
 def envvar(name: str) -> str:
@@ -121,7 +119,7 @@ def notify(
         )
     except BadNotification as error:
         raise IntakeFailure(str(error), EXIT_BAD_INPUT) from None
-    from bridge import spool
+    from bridge.store import spool
 
     if config is None:
         assert broken is not None
@@ -139,12 +137,12 @@ def notify(
         )
     spooled = spool.spool_path(config.store_path)
     lines = []
+    uow = UnitOfWork(config.store_path)
     try:
-        with Store(config.store_path) as store:
-            if spool.pending(spooled):
-                replayed = spool.replay(spooled, lambda e: record(store, config, e, now), TRANSIENT)
-                lines.append(f"replayed {replayed} spooled notification(s) from {spooled}")
-            outcome = record(store, config, event, now)
+        replayed = replay_spool(uow, config, spooled, now)
+        if replayed is not None:
+            lines.append(f"replayed {replayed} spooled notification(s) from {spooled}")
+        outcome = record_notification(uow, config, event, now)
     except Exception as error:  # whatever failed, the event must not be lost: spool it
         try:
             spool.append(spooled, event)
@@ -172,7 +170,7 @@ def notify(
 
 def fallback_store(config_option: str | None) -> Path:
     """Where the store is while the configuration is broken: the last one validated."""
-    from bridge import config_cache
+    from bridge.config import cache as config_cache
 
     last = config_cache.read(config_path(config_option), stale=True)
     return last.store_path if isinstance(last, Config) else DEFAULT_STORE_PATH
@@ -193,68 +191,6 @@ def load(config_option: str | None) -> Config:
 def located(path: object, problem: str) -> str:
     """A configuration problem with its file named once: file-level ones already name it."""
     return problem if problem.startswith(str(path)) else f"{path}: {problem}"
-
-
-def record(store: Store, config: Config, event: Event, now: datetime) -> Outcome:
-    """Record one event with what the configuration says about its host."""
-    return store.record_event(
-        event,
-        new_ticket=lambda e: incident_ticket(config, e),
-        closes_on_recovery=lambda customer: (
-            customer is not None
-            and customer in config.customers
-            and config.customers[customer].close_on_recovery
-        ),
-        reopen_within=config.reopen_within,
-        now=now,
-        alerter=lambda ticket, entry: _alerts_for(config, ticket, entry),
-    )
-
-
-def _alerts_for(config: Config, ticket: Ticket, entry: str) -> Any:
-    from bridge.alerts import compose
-
-    return compose(config, ticket, entry)
-
-
-def business_calendar(config: Config) -> Any:
-    """R1's calendar; computed holidays are kept beside the store for the next processes."""
-    from bridge.sla import BusinessCalendar
-
-    return BusinessCalendar.from_config(config, holiday_cache_dir=config.store_path.parent)
-
-
-def incident_ticket(config: Config, event: Event) -> NewTicket:
-    """The ticket an incident opens: contract, level and deadline from the configuration."""
-    from bridge.sla import take_over_deadline
-
-    customer_id, level, assignee = event.customer_hint, None, None
-    found = config.find_server(event.host)
-    if found is not None:
-        customer, server = found
-        customer_id, assignee = customer.id, customer.account_manager
-        if server.covers(event.since.astimezone(config.timezone).date()):
-            level = server.level
-    elif event.customer_hint is not None and event.customer_hint in config.customers:
-        assignee = config.customers[event.customer_hint].account_manager
-    deadline = None
-    if level is not None:
-        calendar = business_calendar(config)
-        deadline = take_over_deadline(event.since, config.levels[level], calendar)
-    first_line = event.output.split("\n", 1)[0][:200]
-    subject = f"{event.key} is {event.state}" + (f": {first_line}" if first_line else "")
-    return NewTicket(
-        kind="incident",
-        key=event.key,
-        customer=customer_id,
-        server=event.host,
-        service=event.service,
-        level=level,
-        subject=subject,
-        reference_at=event.since,
-        deadline_at=deadline,
-        assignee=assignee,
-    )
 
 
 def describe(outcome: Outcome, event: Event, config: Config) -> str:

@@ -17,7 +17,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bridge.config import IcingaApi
+from bridge.config.model import IcingaApi
 
 if TYPE_CHECKING:
     import requests

@@ -12,7 +12,7 @@ from typing import cast
 
 import yaml
 
-from bridge.config import ConfigError
+from bridge.config.model import ConfigError
 
 
 class _StrictLoader(yaml.SafeLoader if not yaml.__with_libyaml__ else yaml.CSafeLoader):  # type: ignore[misc]
