@@ -11,15 +11,13 @@ computed dates may be kept in a small file per country and year for the next pro
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bridge.config.model import Config, ConfigError
-from bridge.domain.sla import BusinessCalendar, no_holidays
+from bridge.config.model import ConfigError
 
 _KEY = "business_hours.holidays"
 _MISSING_PACKAGE = "needs the holidays package (pip install 'vigie[holidays]')"
@@ -33,6 +31,8 @@ def _split(code: str) -> tuple[str, str | None]:
 
 def _package_stamp() -> str | None:
     """Which installed ``holidays`` computed a cached year, without importing it (cheap)."""
+    import importlib.util  # only once holidays are in question: notify's path stays short
+
     spec = importlib.util.find_spec("holidays")
     if spec is None or spec.origin is None:
         return None
@@ -137,11 +137,3 @@ class HolidayLookup:
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
-
-
-def business_calendar(config: Config, *, holiday_cache_dir: Path | None = None) -> BusinessCalendar:
-    """R1's calendar of ``vigie.yaml``; ``holiday_cache_dir`` keeps computed holidays there."""
-    is_holiday = no_holidays
-    if config.business_hours.holidays is not None:
-        is_holiday = HolidayLookup(config.business_hours.holidays, holiday_cache_dir)
-    return BusinessCalendar(config.timezone, config.business_hours, is_holiday)

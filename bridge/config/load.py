@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 from bridge.config.model import DEFAULT_CONFIG_PATH, Config, ConfigError
-from bridge.config.sections import parse_config
 
 
 def config_path(cli_value: str | None) -> Path:
@@ -48,6 +47,9 @@ def load_config(path: Path | str, *, check_holidays: bool = False, cache: bool =
     except OSError as exc:
         raise ConfigError([f"{source}: cannot read it ({exc.strerror})"], source) from None
     data = parse_yaml(text, source)
+    # Validation is only needed on a cache miss: `vigie notify` skips importing it.
+    from bridge.config.sections import parse_config
+
     config = parse_config(
         data, source, base_dir=path.absolute().parent, check_holidays=check_holidays
     )

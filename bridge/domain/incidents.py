@@ -167,6 +167,11 @@ def kept_for_sla(
     return mark
 
 
+def reopened_status(ticket: Ticket) -> str:
+    """A reopened ticket is new again, or still taken if it was taken over (R4 keeps it)."""
+    return "new" if ticket.taken_at is None else "taken"
+
+
 def closes_on_recovery(customers: Mapping[str, Customer], customer_id: str | None) -> bool:
     """Whether the customer's configuration closes its tickets on recovery (no debrief wait)."""
     return (

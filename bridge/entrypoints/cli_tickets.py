@@ -205,13 +205,12 @@ def open_request(
 @pass_app
 def take(app: App, ticket_id: int, by: str, at: str | None, fmt: str) -> None:
     """Take a ticket over: stops its SLA clock (R4) and acknowledges it in Icinga."""
-    from bridge.services.icinga import acknowledge
+    from bridge.services.icinga import take_over
 
     by = name("--by", by)
     when = app.time("--at", at)
     with app.outcomes():
-        ticket = services.take(app.uow(), ticket_id, by, when, app.now)
-        acknowledged = acknowledge(app.uow(), app.config.icinga, ticket, app.now)
+        ticket, acknowledged = take_over(app.uow(), app.config.icinga, ticket_id, by, when, app.now)
     print_ticket(app, ticket, fmt, "took over")
     if acknowledged is not None and fmt != "json":
         click.echo(acknowledged)

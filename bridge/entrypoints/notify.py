@@ -19,6 +19,7 @@ from bridge.config.model import DEFAULT_STORE_PATH, Config, ConfigError
 from bridge.domain.notification import BadNotification, Event, parse_event
 from bridge.domain.times import to_display
 from bridge.services.notifications import Outcome, record_notification, replay_spool
+from bridge.store import spool
 from bridge.store.errors import StoreUnavailable
 from bridge.store.unit_of_work import UnitOfWork
 
@@ -119,8 +120,6 @@ def notify(
         )
     except BadNotification as error:
         raise IntakeFailure(str(error), EXIT_BAD_INPUT) from None
-    from bridge.store import spool
-
     if config is None:
         assert broken is not None
         kept_in = spool.spool_path(fallback_store(config_option))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bridge.config.holidays import business_calendar
+from bridge.config.calendar import business_calendar
 from bridge.config.model import Config
 from bridge.domain.billing import BillableTicket, BillingError, Document, WorkEntry
 from bridge.domain.contract import Level

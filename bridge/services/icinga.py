@@ -11,6 +11,7 @@ from datetime import datetime
 from bridge.adapters.icinga_api import IcingaApiError, acknowledge_problem
 from bridge.config.model import IcingaApi
 from bridge.domain.tickets import Ticket
+from bridge.services.tickets import take
 from bridge.store.unit_of_work import UnitOfWork
 
 ACKNOWLEDGED = "acknowledged in Icinga"
@@ -31,6 +32,20 @@ def acknowledge(
         return f"Icinga not acknowledged ({error}); retried by `vigie sync-icinga`"
     _note(uow, ticket.id, "icinga_acknowledged", now, comment)
     return ACKNOWLEDGED
+
+
+def take_over(
+    uow: UnitOfWork,
+    api: IcingaApi | None,
+    ticket_id: int,
+    by: str,
+    at: datetime,
+    now: datetime,
+) -> tuple[Ticket, str | None]:
+    """Take the ticket over (R4), then acknowledge it in Icinga: the ticket, and what
+    Icinga said (see ``acknowledge``)."""
+    ticket = take(uow, ticket_id, by, at, now)
+    return ticket, acknowledge(uow, api, ticket, now)
 
 
 def _note(uow: UnitOfWork, ticket_id: int, entry: str, now: datetime, comment: str) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bridge.config.holidays import business_calendar
+from bridge.config.calendar import business_calendar
 from bridge.config.model import Config, ConfigError
 from bridge.domain.alerts import compose
 from bridge.domain.incidents import (
@@ -20,6 +20,7 @@ from bridge.domain.incidents import (
     closes_on_recovery,
     decide,
     kept_for_sla,
+    reopened_status,
     state_of,
 )
 from bridge.domain.notification import Event
@@ -63,9 +64,8 @@ def record_notification(uow: UnitOfWork, config: Config, event: Event, now: date
             last_state=repo.last_state(event.key),
             reopen_within=config.reopen_within,
         )
-        outcome = _apply(repo, config, event, decision, now)
-        if outcome.ticket_id is not None and (decision.action == "open" or decision.recover):
-            ticket = repo.get(outcome.ticket_id)
+        outcome, ticket = _apply(repo, config, event, decision, now)
+        if ticket is not None:  # opened or recovered: the customer is told (R14)
             for channel, recipient, subject, body in compose(
                 config.customers, config.timezone, ticket, decision.entry
             ):
@@ -76,7 +76,9 @@ def record_notification(uow: UnitOfWork, config: Config, event: Event, now: date
 
 def _apply(
     repo: Repository, config: Config, event: Event, decision: Decision, now: datetime
-) -> Outcome:
+) -> tuple[Outcome, Ticket | None]:
+    """Write what ``decision`` says; the outcome, and the ticket as it now is when it was
+    opened or recovered."""
     at = event.since if event.type in ("PROBLEM", "RECOVERY") else event.received_at
     ticket_id = decision.ticket_id
     if decision.action == "open":
@@ -86,7 +88,8 @@ def _apply(
         ticket_id = repo.add(new, in_downtime, now)
     if ticket_id is not None and decision.action == "reopen":
         ticket = repo.get(ticket_id)
-        repo.reopen(ticket_id, kept_for_sla(ticket.sla_closed_at, ticket.deadline_at, event.since))
+        kept = kept_for_sla(ticket.sla_closed_at, ticket.deadline_at, event.since)
+        repo.reopen(ticket_id, reopened_status(ticket), kept)
     repo.add_entry(ticket_id, event.key, at, now, decision.entry, event)
     took = closed = False
     if ticket_id is not None:
@@ -108,8 +111,11 @@ def _apply(
                 repo.set_closed(ticket_id, at, AUTO_DEBRIEF, ticket.sla_closed_at or at)
                 repo.add_entry(ticket_id, None, at, now, "closed", comment=AUTO_DEBRIEF)
                 closed = True
-    opened = repo.get(ticket_id) if decision.action == "open" and ticket_id else None
-    return Outcome(ticket_id, decision.entry, took=took, closed=closed, opened=opened)
+    told = ticket_id is not None and (decision.action == "open" or decision.recover)
+    now_ticket = repo.get(ticket_id) if told and ticket_id is not None else None
+    opened = now_ticket if decision.action == "open" else None
+    outcome = Outcome(ticket_id, decision.entry, took=took, closed=closed, opened=opened)
+    return outcome, now_ticket
 
 
 def replay_spool(uow: UnitOfWork, config: Config, spooled: Path, now: datetime) -> int | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bridge.config.holidays import business_calendar
+from bridge.config.calendar import business_calendar
 from bridge.config.model import Config
 from bridge.domain.contract import Customer
 from bridge.domain.refusals import (

@@ -105,12 +105,12 @@ class Repository:
         row = self._db.execute(query, params).fetchone()
         return None if row is None else _record(Ticket, row)
 
-    def reopen(self, ticket_id: int, sla_closed_at: datetime | None) -> None:
-        """Back to new (or taken, if it was), its closing undone."""
+    def reopen(self, ticket_id: int, status: str, sla_closed_at: datetime | None) -> None:
+        """Back to ``status``, its closing undone but for the one that counts for R4."""
         self._db.execute(
-            "UPDATE tickets SET status = CASE WHEN taken_at IS NULL THEN 'new' "
-            "ELSE 'taken' END, closed_at = NULL, debrief = NULL, sla_closed_at = ? WHERE id = ?",
-            (_db_time(sla_closed_at), ticket_id),
+            "UPDATE tickets SET status = ?, closed_at = NULL, debrief = NULL, sla_closed_at = ? "
+            "WHERE id = ?",
+            (status, _db_time(sla_closed_at), ticket_id),
         )
 
     def set_last_state(self, ticket_id: int, state: str) -> None:

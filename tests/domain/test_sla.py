@@ -18,7 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.config.holidays import HolidayLookup, business_calendar, country_problem
+from bridge.config.calendar import business_calendar
+from bridge.config.holidays import HolidayLookup, country_problem
 from bridge.config.load import load_config
 from bridge.config.model import ConfigError
 from bridge.domain.contract import BusinessHours, Level, ResponseRule
@@ -422,7 +423,7 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 from bridge.config.load import load_config
-from bridge.config.holidays import business_calendar
+from bridge.config.calendar import business_calendar
 cal = business_calendar(load_config({str(config)!r}))
 tz = ZoneInfo("Europe/Brussels")
 steps = ["holidays" in sys.modules]

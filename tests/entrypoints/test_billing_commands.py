@@ -1,6 +1,6 @@
 """``vigie log``, ``approve``, ``statement``, ``invoice`` and ``sla`` on the embedded store.
 
-The rules themselves are tested in tests/billing; here the shell is: work reaches the right
+The rules themselves are tested in tests/domain; here the shell is: work reaches the right
 ticket, the approval threshold refuses then accepts (R11), documents come out as the JSON
 and CSV the accountant reads, and bad input changes nothing.
 """

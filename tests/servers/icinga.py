@@ -171,7 +171,7 @@ class IcingaSandbox:
         includes = "".join(f"include {spec}\n" for spec in self.extra_includes)
         permissions = ", ".join(_dsl_string(p) for p in VIGIE_API_PERMISSIONS)
         (self.etc / "icinga2.conf").write_text(
-            f"""/* Written by tests/icinga/harness.py: a throw-away instance. */
+            f"""/* Written by tests/servers/icinga.py: a throw-away instance. */
 include <itl>
 {includes}include "constants.conf"
 
