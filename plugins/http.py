@@ -26,7 +26,8 @@ import re
 import socket
 import time
 
-from plugins import __version__, http_target, http_wire, runtime
+from plugins import __version__, http_target, http_wire, network, runtime
+from plugins.contexts import FailureContext, FindingContext, ThresholdContext
 from plugins.http_options import (
     NAME,
     PROG,
@@ -36,30 +37,20 @@ from plugins.http_options import (
     build_parser,
     request_from_args,
 )
-from plugins.runtime import (
-    Context,
-    Critical,
-    Metric,
-    Ok,
-    PluginCheck,
-    Range,
-    Resource,
-    Result,
-    Summary,
-    ThresholdContext,
-    Warn,
-    one_line,
-)
+from plugins.nagios import Context, Critical, Metric, Ok, Range, Resource, Result, Summary, Warn
+from plugins.runtime import PluginCheck
+from plugins.wording import duration, number, one_line, range_text, range_violation
 
-TYPE_CHECKING = False  # see plugins.runtime: importing typing costs start-up time
+TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
     import datetime
     import ssl
     from collections.abc import Callable, Iterator, Sequence
     from typing import NoReturn
 
+    from plugins.deadline import Deadline
     from plugins.http_target import Proxy, Target
-    from plugins.runtime import Deadline, Results
+    from plugins.nagios import Results
 
 _log = logging.getLogger(__name__)
 
@@ -147,21 +138,8 @@ class HttpExchange(Resource):
         self.exchange = Exchange()
         self.auth_origin = (request.target.host.lower(), request.target.port)
         self._tls_context: ssl.SSLContext | None = None
-        self.activity_started = time.perf_counter()
-
-    # The steps -----------------------------------------------------------------------
-
-    def step(self, activity: str) -> None:
-        """Record what the exchange is doing now, for timeout and failure messages."""
-        self.deadline.activity = activity
-        self.activity_started = time.perf_counter()
-
-    def network_budget(self) -> float:
-        """The timeout for the next network wait; raises TimeoutError when none is left."""
-        left = self.deadline.network_remaining()
-        if left <= 0:
-            raise TimeoutError("no time left")
-        return left
+        self.steps = network.Steps(deadline)
+        self.step = self.steps.step
 
     def tls_context(self) -> ssl.SSLContext:
         """The TLS settings of this run, made once (bad files are the admin's: UNKNOWN)."""
@@ -230,7 +208,7 @@ class HttpExchange(Resource):
             ex.failure = str(failure)
         except TimeoutError:
             # The network deadline can strike anywhere, a connection's close included.
-            ex.failure = self._timeout_message()
+            ex.failure = self.steps.timeout_message()
         finally:
             ex.total = time.perf_counter() - started
         if ex.failure is not None:
@@ -271,7 +249,7 @@ class HttpExchange(Resource):
         server_name = self._server_name(target) if tls is not None else None
         host, port = (proxy.host, proxy.port) if proxy else (target.address, target.port)
         where = ("proxy " if proxy else "") + _where(host, port)
-        conn = http_wire.Connection(self.network_budget, self.step)
+        conn = http_wire.Connection(self.steps.budget, self.step)
         ex.timings = conn.timings  # this request's times, kept as far as it gets
         try:
             try:
@@ -414,25 +392,17 @@ class HttpExchange(Resource):
         ``host`` is the name that was resolved (the target's or the proxy's), ``where`` the
         server as the messages name it, ``server_name`` the TLS name sent, if any.
         """
-        if isinstance(exc, socket.gaierror):
-            family = {socket.AF_INET: " to an IPv4 address", socket.AF_INET6: " to an IPv6 address"}
-            return f"cannot resolve {host}{family.get(self.request.family, '')}: {exc.strerror}"
-        if isinstance(exc, TimeoutError):
-            return self._timeout_message()
-        if isinstance(exc, ConnectionRefusedError):
-            return f"connection refused by {where}"
-        if self._tls_context is not None:
-            from plugins import tls  # loaded with the TLS context
-
-            said = tls.describe_error(
-                exc,
-                where=where,
-                activity=self.deadline.activity,
-                cert_name=server_name or target.host,
-                client_cert=bool(self.request.client_cert),
-            )
-            if said is not None:
-                return said
+        said = network.describe(
+            exc,
+            where=where,
+            host=host,
+            steps=self.steps,
+            family=self.request.family,
+            cert_name=server_name or target.host,
+            client_cert=bool(self.request.client_cert),
+        )
+        if said is not None:
+            return said
         if isinstance(exc, http_wire.TunnelRefused):
             return (
                 f"{where} refused the tunnel to {target.authority()}: "
@@ -449,17 +419,9 @@ class HttpExchange(Resource):
             return (
                 f"{where} closed the connection after {self.exchange.size} bytes of the body{more}"
             )
-        if isinstance(exc, ConnectionResetError):
-            return f"connection reset while {self.deadline.activity}"
         if isinstance(exc, http_wire.WireError):
             return f"invalid HTTP response from {where}: {one_line(exc, 120)}"
-        if isinstance(exc, OSError):
-            return f"network error while {self.deadline.activity}: {exc.strerror or exc}"
         return f"cannot send the request to {where}: {exc}"
-
-    def _timeout_message(self) -> str:
-        waited = time.perf_counter() - self.activity_started
-        return f"network timeout after {waited:.1f} s {self.deadline.activity}"
 
     def _read_unverified_certificate(self, target: Target) -> None:
         """After a failure, read the certificate's dates without verifying it.
@@ -476,7 +438,7 @@ class HttpExchange(Resource):
             address = (target.address, target.port)
             with (
                 self.deadline.network(),
-                socket.create_connection(address, timeout=self.network_budget()) as sock,
+                socket.create_connection(address, timeout=self.steps.budget()) as sock,
             ):
                 der = tls.unverified_peer_certificate(sock, name)
         except (OSError, ValueError) as exc:
@@ -507,14 +469,6 @@ def _document_age(ex: Exchange) -> float | str:
 # --- data evaluation ------------------------------------------------------------------
 
 
-class FailureContext(Context):
-    """A failed exchange is CRITICAL: the server or the network let the check down."""
-
-    def evaluate(self, metric: Metric, resource: Resource) -> Result:
-        """Always critical, with the failure's own words."""
-        return Result(Critical, str(metric.value), metric)
-
-
 class StatusContext(Context):
     """Judges the final status code: ``-e`` lists what is OK, else by class.
 
@@ -537,21 +491,6 @@ class StatusContext(Context):
         return Result(Warn if 400 <= code < 500 else Critical, None, metric)
 
 
-class ContentContext(Context):
-    """Judges a yes/no finding in the response: something that must (not) be there."""
-
-    def __init__(self, name: str, wanted: bool, problem: str) -> None:
-        super().__init__(name)
-        self.wanted = wanted
-        self.problem = problem
-
-    def evaluate(self, metric: Metric, resource: Resource) -> Result:
-        """OK when the finding is what is wanted, else CRITICAL with the problem."""
-        if bool(metric.value) == self.wanted:
-            return Result(Ok, None, metric)
-        return Result(Critical, self.problem, metric)
-
-
 class AgeContext(Context):
     """Judges the document's age from Last-Modified (``-M``): too old or unknown is CRITICAL."""
 
@@ -567,35 +506,23 @@ class AgeContext(Context):
             return Result(Critical, age, metric)
         if age > self.max_age:
             return Result(
-                Critical, f"document is {_duration(age)} old, more than -M {self.spec}", metric
+                Critical, f"document is {duration(age)} old, more than -M {self.spec}", metric
             )
         if age < -FUTURE_SLACK:
-            return Result(Critical, f"Last-Modified is {_duration(-age)} in the future", metric)
+            return Result(Critical, f"Last-Modified is {duration(-age)} in the future", metric)
         return Result(Ok, None, metric)
-
-
-def _duration(secs: float) -> str:
-    secs = int(secs)
-    days, rest = divmod(secs, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
 
 
 def _time_hint(metric: Metric, level: str, spec: Range) -> str:
     took = f"response time {metric.value:.3f} s"
     if not spec.invert and spec.start == 0:
-        return f"{took} is above the {level} threshold of {runtime.range_text(spec)} s"
+        return f"{took} is above the {level} threshold of {range_text(spec)} s"
     # "inside" for an inverted range (@0:1 alerts on the values it holds), else "outside".
-    return f"{took} is {runtime.range_violation(spec, level)}"
+    return f"{took} is {range_violation(spec, level)}"
 
 
 def _size_hint(metric: Metric, level: str, spec: Range) -> str:
-    return f"size {metric.value} bytes is outside -m {runtime.range_text(spec)}"
+    return f"size {metric.value} bytes is outside -m {range_text(spec)}"
 
 
 def _cert_hint(exchange: Exchange) -> Callable[[Metric, str, Range], str]:
@@ -607,7 +534,7 @@ def _cert_hint(exchange: Exchange) -> Callable[[Metric, str, Range], str]:
             return f"certificate of {name} expired {-days:.1f} days ago ({when})"
         return (
             f"certificate of {name} expires in {days:.1f} days ({when}), "
-            f"under the {level} threshold of {runtime.number(spec.start, 0)} days"
+            f"under the {level} threshold of {number(spec.start, 0)} days"
         )
 
     return hint
@@ -682,7 +609,7 @@ def build_check(args: argparse.Namespace, deadline: Deadline) -> PluginCheck:
     ]
     if request.string is not None:
         contexts.append(
-            ContentContext("string", True, f"string {request.string!r} not found in the body")
+            FindingContext("string", True, f"string {request.string!r} not found in the body")
         )
     if request.pattern is not None:
         shown = repr(request.pattern.pattern)
@@ -690,10 +617,10 @@ def build_check(args: argparse.Namespace, deadline: Deadline) -> PluginCheck:
             problem = f"pattern {shown} found in the body (--invert-regex)"
         else:
             problem = f"pattern {shown} not found in the body"
-        contexts.append(ContentContext("regex", not args.invert_regex, problem))
+        contexts.append(FindingContext("regex", not args.invert_regex, problem))
     if request.header_string is not None:
         contexts.append(
-            ContentContext(
+            FindingContext(
                 "header_string", True, f"header string {request.header_string!r} not found"
             )
         )

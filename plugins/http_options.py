@@ -5,7 +5,7 @@ check_http and check_curl (``-H``, ``-I``, ``-u``, ``-e``, ``-s``, ``-C`` ...), 
 CheckCommand written for them needs few changes. A flag's type rejects a malformed value
 as it is parsed; ``request_from_args`` rejects flags that do not fit together, and turns
 the rest into a ``Request``: the first target and how to talk to it. Both end as one
-UNKNOWN line with the usage (plugins.runtime), never as argparse's exit 2.
+UNKNOWN line with the usage (plugins.arguments), never as argparse's exit 2.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ import os
 import re
 import socket
 
-from plugins import __version__, http_target, runtime
+from plugins import __version__, arguments, http_target
+from plugins.arguments import PluginError, UsageError
 from plugins.http_target import DEFAULT_PORTS, Target
 from plugins.http_wire import is_token
-from plugins.runtime import PluginError, Range, UsageError
+from plugins.nagios import Range
+from plugins.wording import one_line
 
 NAME = "HTTP"
 PROG = "check_vigie_http"
@@ -151,7 +153,7 @@ def _cert_spec(text: str) -> tuple[float, float]:
 def _redirect_count(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) > MAX_REDIRECTS:
         raise argparse.ArgumentTypeError(
-            f"invalid count {runtime.one_line(text, 40)!r}: expected 0 to {MAX_REDIRECTS}"
+            f"invalid count {one_line(text, 40)!r}: expected 0 to {MAX_REDIRECTS}"
         )
     return int(text)
 
@@ -286,7 +288,7 @@ def _hostname(text: str) -> str:
     problem = _name_problem(text)
     if problem:
         raise argparse.ArgumentTypeError(
-            f"invalid host {runtime.one_line(repr(text), 200)}: {problem}; expected a host "
+            f"invalid host {one_line(repr(text), 200)}: {problem}; expected a host "
             "name or address, optionally with :PORT"
         )
     return text
@@ -299,7 +301,7 @@ def _address(text: str) -> str:
     )
     if problem:
         raise argparse.ArgumentTypeError(
-            f"invalid address {runtime.one_line(repr(text), 200)}: {problem}; expected an "
+            f"invalid address {one_line(repr(text), 200)}: {problem}; expected an "
             "IP address or a host name"
         )
     return text
@@ -309,7 +311,7 @@ def _server_name(text: str) -> str:
     problem = _name_problem(text)
     if problem or not text:
         raise argparse.ArgumentTypeError(
-            f"invalid server name {runtime.one_line(repr(text), 200)}: "
+            f"invalid server name {one_line(repr(text), 200)}: "
             f"{problem or 'empty'}; expected a host name"
         )
     return text
@@ -329,9 +331,9 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def build_parser() -> runtime.PluginArgumentParser:
+def build_parser() -> arguments.PluginArgumentParser:
     """The command line of check_vigie_http, documented flag by flag."""
-    parser = runtime.PluginArgumentParser(
+    parser = arguments.PluginArgumentParser(
         NAME,
         PROG,
         "Check an HTTP(S) service the way a user reaches it: status, content, timing, "
@@ -542,14 +544,14 @@ def build_parser() -> runtime.PluginArgumentParser:
     thresholds.add_argument(
         "-w",
         "--warning",
-        type=runtime.nagios_range,
+        type=arguments.nagios_range,
         metavar="RANGE",
         help="WARNING when the total time in seconds is outside RANGE",
     )
     thresholds.add_argument(
         "-c",
         "--critical",
-        type=runtime.nagios_range,
+        type=arguments.nagios_range,
         metavar="RANGE",
         help="CRITICAL when the total time in seconds is outside RANGE",
     )
@@ -600,7 +602,7 @@ def request_from_args(args: argparse.Namespace) -> Request:
     if args.user_agent:
         headers.append(("User-Agent", args.user_agent))
     request.headers = headers + list(args.header)
-    credentials = runtime.read_secret(AUTH_ENV, args.auth_file, "basic auth credentials")
+    credentials = arguments.read_secret(AUTH_ENV, args.auth_file, "basic auth credentials")
     if credentials is not None:
         if ":" not in credentials:
             origin = args.auth_file or f"${AUTH_ENV}"

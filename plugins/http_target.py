@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 
-from plugins.runtime import PluginError, UsageError, one_line
+from plugins.arguments import PluginError, UsageError
+from plugins.wording import one_line
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 

@@ -27,7 +27,10 @@ import logging
 import socket
 import time
 
-TYPE_CHECKING = False  # see plugins.runtime: importing typing costs start-up time
+from plugins import network
+from plugins.line_reader import RECV_SIZE, LineReader, LineTooLong
+
+TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
     import ssl
     from collections.abc import Callable, Iterator
@@ -41,7 +44,6 @@ MAX_FIELDS = 100
 MAX_HEAD = 256 * 1024
 # 1xx responses accepted before the final one.
 MAX_INTERIM = 10
-RECV_SIZE = 64 * 1024
 # RFC 9110 token: what a method or a field name is made of. (Sets rather than regular
 # expressions: compiling those would cost every run start-up time.)
 TOKEN_CHARS = frozenset(
@@ -96,10 +98,6 @@ class TunnelRefused(WireError):
 
 class RequestError(ValueError):
     """The request itself cannot be put on the wire (a caller's mistake, not the server's)."""
-
-
-class _LineTooLong(Exception):
-    """A line ran past the limit it was read with."""
 
 
 def is_token(text: str) -> bool:
@@ -181,67 +179,7 @@ class Response:
 # --- reading --------------------------------------------------------------------------
 
 
-class _Reader:
-    """Buffered reads from a socket, every wait bounded by the caller's budget."""
-
-    __slots__ = ("budget", "buffer", "eof", "sock")
-
-    def __init__(self, sock: socket.socket, budget: Callable[[], float]) -> None:
-        self.sock = sock
-        self.budget = budget
-        self.buffer = bytearray()
-        self.eof = False
-
-    def fill(self) -> bool:
-        """Wait for more bytes; False at the end of the stream."""
-        if self.eof:
-            return False
-        self.sock.settimeout(self.budget())
-        data = self.sock.recv(RECV_SIZE)
-        if not data:
-            self.eof = True
-            return False
-        self.buffer += data
-        return True
-
-    def readline(self, limit: int) -> bytes:
-        """One line with its LF, or what is left at the end of the stream.
-
-        Raises _LineTooLong when no LF comes within ``limit`` bytes.
-        """
-        searched = 0
-        while True:
-            end = self.buffer.find(b"\n", searched)
-            if end >= 0:
-                if end >= limit:
-                    raise _LineTooLong
-                line = bytes(self.buffer[: end + 1])
-                del self.buffer[: end + 1]
-                return line
-            if len(self.buffer) > limit:
-                raise _LineTooLong
-            searched = len(self.buffer)
-            if not self.fill():
-                line = bytes(self.buffer)
-                self.buffer.clear()
-                return line
-
-    def read_some(self, limit: int) -> bytes:
-        """Up to ``limit`` bytes, as soon as some are there; b"" at the end of the stream."""
-        if self.buffer:
-            data = bytes(self.buffer[:limit])
-            del self.buffer[:limit]
-            return data
-        if self.eof:
-            return b""
-        self.sock.settimeout(self.budget())
-        data = self.sock.recv(min(limit, RECV_SIZE))
-        if not data:
-            self.eof = True
-        return data
-
-
-def _read_fields(reader: _Reader, what: str, eof_ends: bool = False) -> list[tuple[str, str]]:
+def _read_fields(reader: LineReader, what: str, eof_ends: bool = False) -> list[tuple[str, str]]:
     """Header (or trailer) fields up to the blank line that ends them, within the limits.
 
     With ``eof_ends``, an end of stream where the next field would start ends them too.
@@ -251,7 +189,7 @@ def _read_fields(reader: _Reader, what: str, eof_ends: bool = False) -> list[tup
     while True:
         try:
             raw = reader.readline(MAX_LINE)
-        except _LineTooLong:
+        except LineTooLong:
             raise WireError(f"a {what} line longer than {MAX_LINE} bytes") from None
         if not raw and eof_ends:
             return fields
@@ -276,11 +214,11 @@ def _read_fields(reader: _Reader, what: str, eof_ends: bool = False) -> list[tup
         fields.append((name, value.strip(" \t")))
 
 
-def _read_status_line(reader: _Reader, response: Response) -> None:
+def _read_status_line(reader: LineReader, response: Response) -> None:
     """The status line (``HTTP/1.1 200 OK``) into ``response``."""
     try:
         raw = reader.readline(MAX_LINE)
-    except _LineTooLong:
+    except LineTooLong:
         head = bytes(reader.buffer[:40]).decode("latin-1")
         if not head.startswith("HTTP/"):
             raise NotHttp(head) from None
@@ -317,38 +255,15 @@ class Connection:
         self.sent_at = 0.0
         self.peer_cert_der: bytes | None = None
         self.peer_cert: dict[str, object] | None = None
-        self._reader: _Reader | None = None
+        self._reader: LineReader | None = None
 
     # Connecting ------------------------------------------------------------------------
 
     def open(self, host: str, port: int, family: int = socket.AF_UNSPEC) -> None:
         """Resolve ``host`` and connect by TCP to the first of its addresses that answers."""
-        self.step(f"resolving {host}")
-        # An ASCII name as bytes skips the idna codec, whose import costs start-up time.
-        name = host.encode("ascii") if host.isascii() else host
-        infos = socket.getaddrinfo(name, port, family, socket.SOCK_STREAM)
-        _log.info("%s resolves to %s", host, ", ".join(str(info[4][0]) for info in infos))
-        last_error: OSError | None = None
-        started = time.perf_counter()
-        for address_family, kind, proto, _, sockaddr in infos:
-            self.step(f"connecting to {sockaddr[0]} port {port}")
-            sock = socket.socket(address_family, kind, proto)
-            try:
-                sock.settimeout(self.budget())
-                sock.connect(sockaddr)
-            except OSError as exc:
-                sock.close()
-                last_error = exc
-                _log.info("connecting to %s failed: %s", sockaddr[0], exc)
-                continue
-            break
-        else:
-            raise last_error or OSError("no address to connect to")
-        self.timings["time_connect"] = time.perf_counter() - started
-        version = "IPv6" if address_family == socket.AF_INET6 else "IPv4"
-        _log.info("connected to %s port %s (%s)", sockaddr[0], port, version)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock = sock
+        self.sock, self.timings["time_connect"] = network.connect(
+            host, port, family=family, budget=self.budget, step=self.step
+        )
 
     def tunnel(self, authority: str, proxy_authorization: str | None = None) -> None:
         """Ask the proxy this connection reaches for a tunnel to ``authority`` (host:port)."""
@@ -434,9 +349,9 @@ class Connection:
             raise WireError("the connection is not open")
         return self.sock
 
-    def _reading(self) -> _Reader:
+    def _reading(self) -> LineReader:
         if self._reader is None:
-            self._reader = _Reader(self._socket(), self.budget)
+            self._reader = LineReader(self._socket(), self.budget)
         return self._reader
 
     def _send_head(
@@ -460,7 +375,7 @@ class Connection:
         sock.settimeout(self.budget())
         sock.sendall(head + body if body else head)
 
-    def _read_head(self, reader: _Reader, method: str) -> Response:
+    def _read_head(self, reader: LineReader, method: str) -> Response:
         first_byte_at = 0.0
         for _ in range(MAX_INTERIM + 1):
             if not reader.buffer and not reader.fill():
@@ -477,12 +392,12 @@ class Connection:
             _log.info("interim response %s %s", response.status, response.reason)
         raise WireError(f"more than {MAX_INTERIM} interim (1xx) responses")
 
-    def _chunked(self, reader: _Reader, response: Response) -> Iterator[bytes]:
+    def _chunked(self, reader: LineReader, response: Response) -> Iterator[bytes]:
         received = 0
         while True:
             try:
                 line = reader.readline(MAX_LINE)
-            except _LineTooLong:
+            except LineTooLong:
                 raise WireError("a chunk size line too long") from None
             if not line.endswith(b"\n"):
                 raise IncompleteBody(received, None)
@@ -501,7 +416,7 @@ class Connection:
                 yield data
             try:
                 end = reader.readline(2)
-            except _LineTooLong:
+            except LineTooLong:
                 end = b"?"
             if not end:
                 raise IncompleteBody(received, None)

@@ -17,9 +17,9 @@ import logging
 import re
 import ssl
 
-from plugins.runtime import PluginError
+from plugins.arguments import PluginError
 
-TYPE_CHECKING = False  # see plugins.runtime: importing typing costs start-up time
+TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
     import socket
     from collections.abc import Mapping
