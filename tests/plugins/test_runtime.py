@@ -17,8 +17,7 @@ import pytest
 from plugins import __version__, arguments, wording
 from plugins.arguments import PluginError
 from plugins.nagios import Range
-
-from .conftest import PluginRun, run_command
+from tests.plugins.running import PluginRun, run_command
 
 SAMPLE = "plugins.template_check"
 

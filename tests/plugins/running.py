@@ -1,0 +1,76 @@
+"""Running the real plugins as Icinga does, and reading what they print."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+CHECK_HTTP = BIN / "check_vigie_http"
+
+
+class PluginRun:
+    """A finished plugin run: exit code, stdout, stderr, and the first line taken apart."""
+
+    def __init__(self, proc: subprocess.CompletedProcess[str]) -> None:
+        self.code = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.lines = proc.stdout.splitlines()
+        self.first = self.lines[0] if self.lines else ""
+        self.text, _, perf = self.first.partition(" | ")
+        self.perfdata = parse_perfdata(perf)
+
+    def __repr__(self) -> str:
+        return f"PluginRun(code={self.code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
+
+
+PERF_ITEM = re.compile(r"^([a-z_]+)=(-?\d+(?:\.\d+)?)([a-zA-Z%]*)((?:;[^;\s]*){0,4})$")
+
+
+def parse_perfdata(text: str) -> dict[str, tuple[float, str, list[str]]]:
+    """``label=12.5s;W;C;0`` items as {label: (value, unit, [warn, crit, min, max])}.
+
+    Fails on anything that is not plain decimal notation (``1e-05`` included).
+    """
+    items: dict[str, tuple[float, str, list[str]]] = {}
+    for item in text.split():
+        match = PERF_ITEM.match(item)
+        assert match, f"malformed perfdata item {item!r} in {text!r}"
+        fields = match.group(4).split(";")[1:]
+        items[match.group(1)] = (float(match.group(2)), match.group(3), fields)
+    return items
+
+
+def plugin_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The test process's environment without proxies or credentials, plus ``extra``."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.lower().endswith("_proxy") and not key.startswith("VIGIE_")
+    }
+    env.update(extra or {})
+    return env
+
+
+def run_command(
+    argv: list[str], env: dict[str, str] | None = None, timeout: float = 30
+) -> PluginRun:
+    """Run a plugin as Icinga would (argv, environment) and collect its output."""
+    proc = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=plugin_env(env),
+        check=False,
+    )
+    return PluginRun(proc)
+
+
+def check_http(*args: str, env: dict[str, str] | None = None) -> PluginRun:
+    """Run the installed check_vigie_http console script with ``args``."""
+    return run_command([str(CHECK_HTTP), *args], env=env)
