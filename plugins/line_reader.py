@@ -10,8 +10,17 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
-    import socket
     from collections.abc import Callable
+    from typing import Any, Protocol
+
+    class Stream(Protocol):
+        """What the checks use of a connection: a socket, TLS on one, or TLS in TLS."""
+
+        def settimeout(self, value: float | None, /) -> None: ...
+        def recv(self, size: int, /) -> bytes: ...
+        def sendall(self, data: Any, /) -> Any: ...
+        def close(self) -> None: ...
+
 
 RECV_SIZE = 64 * 1024
 
@@ -29,7 +38,7 @@ class LineReader:
 
     __slots__ = ("budget", "buffer", "eof", "sock")
 
-    def __init__(self, sock: socket.socket, budget: Callable[[], float]) -> None:
+    def __init__(self, sock: Stream, budget: Callable[[], float]) -> None:
         self.sock = sock
         self.budget = budget
         self.buffer = bytearray()

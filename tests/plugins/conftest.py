@@ -94,10 +94,15 @@ def scripted_server(request: pytest.FixtureRequest) -> Callable[..., ScriptedSer
 
 @pytest.fixture
 def proxy_server(request: pytest.FixtureRequest) -> Callable[..., ProxyServer]:
-    """A factory: an HTTP proxy on 127.0.0.1, optionally requiring basic credentials."""
+    """A factory: an HTTP proxy on 127.0.0.1, optionally requiring basic credentials,
+    speaking TLS to its clients, or knowing more host names than localhost."""
 
-    def start(required_auth: str | None = None) -> ProxyServer:
-        server = ProxyServer(required_auth)
+    def start(
+        required_auth: str | None = None,
+        tls: ssl.SSLContext | None = None,
+        names: tuple[str, ...] = ("localhost",),
+    ) -> ProxyServer:
+        server = ProxyServer(required_auth, tls, names)
         request.addfinalizer(serve(server))
         return server
 

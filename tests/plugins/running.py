@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+import pytest
 
 BIN = Path(sys.executable).parent
 CHECK_HTTP = BIN / "check_vigie_http"
@@ -74,3 +78,22 @@ def run_command(
 def check_http(*args: str, env: dict[str, str] | None = None) -> PluginRun:
     """Run the installed check_vigie_http console script with ``args``."""
     return run_command([str(CHECK_HTTP), *args], env=env)
+
+
+def check_http_resolving(
+    hosts: list[tuple[str, str]], *args: str, env: dict[str, str] | None = None
+) -> PluginRun:
+    """Run check_vigie_http where ``hosts`` (address, name) is all /etc/hosts says.
+
+    The test's own name resolution: the plugin runs in a mount namespace of its own
+    (``unshare``, as root) where a file of the test's is mounted over /etc/hosts, so that
+    names resolve to loopback addresses through the system's real resolver, DNS unasked.
+    """
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("a mount namespace of its own needs root and unshare (util-linux)")
+    with tempfile.NamedTemporaryFile("w", suffix=".hosts") as hosts_file:
+        hosts_file.write("".join(f"{address} {name}\n" for address, name in hosts))
+        hosts_file.flush()
+        script = 'mount --bind "$0" /etc/hosts && exec "$@"'
+        argv = ["unshare", "--mount", "sh", "-c", script, hosts_file.name]
+        return run_command([*argv, str(CHECK_HTTP), *args], env=env)

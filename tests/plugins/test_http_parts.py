@@ -9,7 +9,7 @@ import ssl
 import pytest
 
 from plugins import http_target, tls
-from plugins.http_date import parse_http_date
+from plugins.http_age import parse_http_date
 from plugins.http_target import BadRedirect, Target
 from tests.servers.pki import Pki
 

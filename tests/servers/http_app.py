@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import functools
+import gzip
 import http.server
 import json
 import socket
 import ssl
 import time
 import urllib.parse
+import zlib
 from collections.abc import Callable
 from typing import cast
 
@@ -18,6 +21,17 @@ HOME_PAGE = b"<html><body><h1>Welcome to the Vigie test server</h1></body></html
 LAST_MODIFIED = "Wed, 01 Jan 2025 00:00:00 GMT"
 BASIC_USER, BASIC_PASSWORD = "monitor", "s3cret:with-colon"
 BEARER_TOKEN = "vigie-t0ken.Secret_42"
+BOMB_SIZE = 257 * 2**20
+
+
+@functools.cache
+def zero_bomb() -> bytes:
+    """BOMB_SIZE zero bytes, gzip-compressed to about 250 KiB: made once per session."""
+    packer = zlib.compressobj(1, wbits=31)
+    block = bytes(2**20)
+    return b"".join(packer.compress(block) for _ in range(BOMB_SIZE // len(block))) + (
+        packer.flush()
+    )
 
 
 class Recorded:
@@ -47,6 +61,9 @@ class TestApp(http.server.BaseHTTPRequestHandler):
     /headers            an extra X-Vigie-Probe response header
     /odd-reason         a reason phrase with a pipe in it
     /truncated          announces 1000 bytes, sends 10, closes
+    /compressed?coding=C  the home page 40 times in content coding C (gzip, deflate, br),
+                        whatever the request's Accept-Encoding; bomb=1: 257 MiB of zeros
+    /control-chars      a reason phrase and a header with terminal escapes, BEL, NUL
     anything else       404; methods other than GET/HEAD/POST outside /echo get 405
     """
 
@@ -125,6 +142,14 @@ class TestApp(http.server.BaseHTTPRequestHandler):
             return self.reply(200, b"see the headers\n", {"X-Vigie-Probe": "ready"})
         if path == "/odd-reason":
             return self.reply(200, b"odd\n", reason="OK | not perfdata")
+        if path == "/compressed":
+            return self.compressed(query)
+        if path == "/control-chars":
+            self.send_response_only(200, "OK\x1b[2J\x07\x00\x9b1m done")
+            self.send_header("Content-Length", "0")
+            self.send_header("X-Escape", "\x1b]0;owned\x07")
+            self.end_headers()
+            return None
         if path == "/truncated":
             self.send_response(200)
             self.send_header("Content-Length", "1000")
@@ -165,6 +190,16 @@ class TestApp(http.server.BaseHTTPRequestHandler):
             self.wfile.write(block[: min(filler, len(block))])
             filler -= len(block)
         self.wfile.write(tail)
+
+    def compressed(self, query: dict[str, str]) -> None:
+        coding = query.get("coding", "gzip")
+        if "bomb" in query:
+            body = zero_bomb()
+        elif coding == "deflate":
+            body = zlib.compress(HOME_PAGE * 40)
+        else:  # br is not really brotli here: only its name matters to the client
+            body = gzip.compress(HOME_PAGE * 40)
+        self.reply(200, body, {"Content-Encoding": coding, "Vary": "Accept-Encoding"})
 
     def chunked(self) -> None:
         self.send_response(200)

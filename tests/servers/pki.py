@@ -101,6 +101,9 @@ class Certificates:
         self.wrong_host = pki.issue("wrong", "DNS:wrong.example", now - day, now + 90 * day)
         self.self_signed = pki.self_signed("selfsigned", local)
         self.client = pki.issue("vigie-client", "DNS:vigie-client", now - day, now + 90 * day)
+        # bücher.example and 例え.jp in their IDNA form, as certificates name them.
+        idn = "DNS:xn--bcher-kva.example,DNS:xn--r8jz45g.jp"
+        self.idn = pki.issue("idn", idn, now - day, now + 90 * day)
 
 
 def server_context(cert: tuple[Path, Path]) -> ssl.SSLContext:

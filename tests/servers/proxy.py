@@ -1,4 +1,8 @@
-"""An HTTP proxy on 127.0.0.1 that forwards requests and tunnels CONNECT."""
+"""An HTTP proxy on 127.0.0.1 that forwards requests and tunnels CONNECT, over TLS too.
+
+It knows a few host names of its own (``names``), all of them 127.0.0.1: a proxy does
+the resolving for its clients, so a test can name a host that only the proxy knows.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import http.client
 import http.server
 import select
 import socket
+import ssl
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -14,7 +19,8 @@ from tests.servers.loopback import LOOPBACK, MAX_WAIT
 
 
 class ProxyHandler(http.server.BaseHTTPRequestHandler):
-    """Forwards absolute-form requests and tunnels CONNECT, to 127.0.0.1 only."""
+    """Forwards absolute-form requests and tunnels CONNECT, to 127.0.0.1 only (by address
+    or by one of the proxy's ``names``)."""
 
     protocol_version = "HTTP/1.1"
 
@@ -36,7 +42,7 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         if not self._authorized():
             return
         host, _, port = self.path.rpartition(":")
-        if host != LOOPBACK and host != "localhost":
+        if not self._known(host):
             self.send_error(403)
             return
         upstream = socket.create_connection((LOOPBACK, int(port)), timeout=MAX_WAIT)
@@ -47,7 +53,9 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         deadline = time.monotonic() + MAX_WAIT
         try:
             while time.monotonic() < deadline:
-                ready, _, _ = select.select(sockets, [], [], 0.1)
+                # Bytes TLS has already decrypted are not visible to select.
+                pending = [s for s in sockets if isinstance(s, ssl.SSLSocket) and s.pending()]
+                ready = pending or select.select(sockets, [], [], 0.1)[0]
                 for sock in ready:
                     data = sock.recv(65536)
                     if not data:
@@ -56,6 +64,10 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         finally:
             upstream.close()
             self.close_connection = True
+
+    def _known(self, host: str) -> bool:
+        proxy: ProxyServer = self.server  # type: ignore[assignment]
+        return host == LOOPBACK or host in proxy.names
 
     def __getattr__(self, name: str) -> Callable[[], None]:
         if name.startswith("do_"):
@@ -66,7 +78,7 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         if not self._authorized():
             return
         url = urllib.parse.urlsplit(self.path)
-        if url.hostname not in (LOOPBACK, "localhost"):
+        if not self._known(url.hostname or ""):
             self.send_error(403)
             return
         length = int(self.headers.get("Content-Length") or 0)
@@ -94,10 +106,29 @@ class ProxyServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, required_auth: str | None = None) -> None:
+    def __init__(
+        self,
+        required_auth: str | None = None,
+        tls: ssl.SSLContext | None = None,
+        names: tuple[str, ...] = ("localhost",),
+    ) -> None:
         super().__init__((LOOPBACK, 0), ProxyHandler)
         self.required_auth = required_auth
+        self.tls = tls
+        self.names = names
         self.seen: list[tuple[str, str, str | None]] = []
+
+    def finish_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        if self.tls is None:
+            return super().finish_request(request, client_address)
+        # An https:// proxy: TLS with the client first, in the handler's thread.
+        request.settimeout(MAX_WAIT)
+        try:
+            with self.tls.wrap_socket(request, server_side=True) as tls_sock:
+                self.RequestHandlerClass(tls_sock, client_address, self)  # type: ignore[arg-type]
+        except (ssl.SSLError, OSError):
+            pass  # a client that rejects the proxy's certificate is part of the tests
+        return None
 
     @property
     def port(self) -> int:
