@@ -24,8 +24,8 @@ test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
-	$(VENV)/bin/ruff check plugins bridge tests bench tools/demo
-	$(VENV)/bin/ruff format --check plugins bridge tests bench tools/demo
+	$(VENV)/bin/ruff check plugins bridge tests bench tools/demo stubs
+	$(VENV)/bin/ruff format --check plugins bridge tests bench tools/demo stubs
 	$(VENV)/bin/mypy
 
 bench: venv

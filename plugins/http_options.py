@@ -185,7 +185,8 @@ def build_parser() -> arguments.PluginArgumentParser:
         "certificate.\nFirst line: HTTP OK - 200 OK, 1234 bytes in 0.012 s | time=0.012345s;W;C;0 "
         "size=1234B;;;0 ...",
         epilog=(
-            "Perfdata, in seconds and bytes: time (total, redirects included), size, then for\n"
+            "Perfdata, in seconds and bytes: time (total, redirects included), size (of the\n"
+            "body as decoded, when it came gzip- or deflate-encoded), then for\n"
             "the last request time_connect (TCP), time_tls (handshake), time_firstbyte and\n"
             "time_headers (from the request sent to the first byte / to the end of the\n"
             "headers), time_transfer (the body), and cert_days_left (HTTPS).\n\n"
