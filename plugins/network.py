@@ -14,6 +14,7 @@ has loaded it, and ``idna`` only for names that are not ASCII.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import sys
@@ -21,7 +22,7 @@ import time
 
 TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from plugins.deadline import Deadline
 
@@ -42,8 +43,9 @@ class Steps:
     """What a check is doing on the network, and how long its next wait may take.
 
     ``step(activity)`` records the activity (``connecting to 192.0.2.1 port 25``) for the
-    timeout and failure messages; ``budget()`` is the timeout of the next wait and raises
-    TimeoutError once the network deadline has passed.
+    timeout and failure messages, ``timed`` also times it (perfdata like ``time_banner``);
+    ``budget()`` is the timeout of the next wait and raises TimeoutError once the network
+    deadline has passed.
     """
 
     def __init__(self, deadline: Deadline) -> None:
@@ -66,6 +68,14 @@ class Steps:
         if left <= 0:
             raise TimeoutError("no time left")
         return left
+
+    @contextlib.contextmanager
+    def timed(self, activity: str, timings: dict[str, float], name: str) -> Iterator[None]:
+        """A step whose duration lands in ``timings[name]`` when it completes."""
+        self.step(activity)
+        started = time.perf_counter()
+        yield
+        timings[name] = time.perf_counter() - started
 
     def timeout_message(self) -> str:
         """``network timeout after 2.5 s waiting for ...``: the step that ran out of time."""
