@@ -18,11 +18,13 @@ import select
 import socket
 import time
 
-from plugins.runtime import Deadline, PluginError, UsageError
+from plugins.arguments import PluginError, UsageError
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
     import dns.message
+
+    from plugins.deadline import Deadline
 
 _log = logging.getLogger(__name__)
 
@@ -168,7 +170,7 @@ class Reply:
         words = {
             ANSWER: "answer",
             NODATA: f"no {self.question.rdtype} record",
-            NXDOMAIN: "NXDOMAIN (no such name)",
+            NXDOMAIN: "NXDOMAIN",
             SERVFAIL: "SERVFAIL",
             REFUSED: "REFUSED",
         }

@@ -21,30 +21,31 @@ import socket
 import time
 
 from plugins import dns_query, public_ip, rbl, runtime
+from plugins.contexts import ThresholdContext
 from plugins.dns_query import Nameserver, Question
 from plugins.ipcheck_options import NAME, Network, Plan, build_parser
-from plugins.runtime import (
+from plugins.nagios import (
     Context,
     Critical,
-    Deadline,
     Metric,
     Ok,
-    PluginCheck,
     Resource,
     Result,
     Results,
     Summary,
-    ThresholdContext,
     Unknown,
     Warn,
 )
+from plugins.runtime import PluginCheck
+from plugins.wording import one_line, range_violation
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from typing import NoReturn
 
-    from plugins.runtime import Range, ServiceState
+    from plugins.deadline import Deadline
+    from plugins.nagios import Range, ServiceState
 
 _log = logging.getLogger(__name__)
 
@@ -324,7 +325,7 @@ def _listing_hint(blocklists: Blocklists) -> Callable[[Metric, str, Range], str]
     def hint(metric: Metric, level: str, spec: Range) -> str:
         listings = "; ".join(str(listing) for listing in blocklists.verdict.listings)
         count = f"{metric.value} listing{'s' if metric.value != 1 else ''}"
-        where = runtime.range_violation(spec, level)
+        where = range_violation(spec, level)
         return f"{count} ({where}): {listings}" if listings else f"{count} is {where}"
 
     return hint
@@ -365,12 +366,12 @@ class IpSummary(Summary):
         ranked = sorted(
             (r for r in results if r.state != Ok and r.hint), key=lambda r: -int(r.state)
         )
-        parts = [runtime.one_line(result.hint) for result in ranked]
+        parts = [one_line(result.hint) for result in ranked]
         return "; ".join([*parts, self._facts()])
 
     def verbose(self, results: Results) -> list[str]:
         """With -v: each finding with its state."""
-        return [f"{r.state.text}: {r.hint}" for r in results if r.state != Ok and r.hint]
+        return [f"{r.state.text}: {one_line(r.hint)}" for r in results if r.state != Ok and r.hint]
 
 
 # --- runtime --------------------------------------------------------------------------

@@ -13,8 +13,10 @@ import argparse
 import ipaddress
 import socket
 
-from plugins import dns_query, public_ip, rbl, runtime
-from plugins.runtime import Range, UsageError
+from plugins import arguments, dns_query, public_ip, rbl
+from plugins.arguments import UsageError
+from plugins.nagios import Range
+from plugins.wording import one_line
 
 NAME = "IPCHECK"
 PROG = "check_vigie_ipcheck"
@@ -108,8 +110,7 @@ def _host(text: str) -> str:
         return rbl.zone_name(name)  # the same rules: a DNS name
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"invalid host {runtime.one_line(repr(text), 200)}: expected a DNS name or an "
-            "IP address"
+            f"invalid host {one_line(repr(text), 200)}: expected a DNS name or an IP address"
         ) from None
 
 
@@ -145,9 +146,9 @@ def _source(text: str) -> str:
     return text
 
 
-def build_parser() -> runtime.PluginArgumentParser:
+def build_parser() -> arguments.PluginArgumentParser:
     """The command line of check_vigie_ipcheck, documented flag by flag."""
-    parser = runtime.PluginArgumentParser(
+    parser = arguments.PluginArgumentParser(
         NAME,
         PROG,
         "Check that a server is at the addresses the world expects, that its reverse DNS\n"
@@ -231,14 +232,14 @@ def build_parser() -> runtime.PluginArgumentParser:
     checks.add_argument(
         "-w",
         "--warning",
-        type=runtime.nagios_range,
+        type=arguments.nagios_range,
         metavar="RANGE",
         help="WARNING when the number of listings is outside this range",
     )
     checks.add_argument(
         "-c",
         "--critical",
-        type=runtime.nagios_range,
+        type=arguments.nagios_range,
         metavar="RANGE",
         help="CRITICAL when the number of listings is outside this range (default 0)",
     )
@@ -265,7 +266,7 @@ def build_parser() -> runtime.PluginArgumentParser:
     )
     public.add_argument(
         "--changed-for",
-        type=runtime.seconds,
+        type=arguments.seconds,
         default=DEFAULT_CHANGED_FOR,
         metavar="SECONDS",
         help="how long a change of public address stays WARNING (default %(default)g)",

@@ -19,8 +19,12 @@ import time
 import urllib.parse
 
 from plugins import dns_query, http_wire
+from plugins.arguments import PluginError, UsageError
 from plugins.dns_query import Nameserver, Question
-from plugins.runtime import Deadline, PluginError, UsageError
+
+TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
+if TYPE_CHECKING:
+    from plugins.deadline import Deadline
 
 _log = logging.getLogger(__name__)
 
@@ -186,7 +190,8 @@ def compare_with_last(
 
     A change stays reported for ``changed_for`` seconds after it was seen.
     """
-    from nagiosplugin.cookie import Cookie  # state between runs: only for this option
+    # State between runs, for this option only: plugins.nagios defers this module.
+    from nagiosplugin.cookie import Cookie
 
     now = time.time() if now is None else now
     folder = os.path.dirname(path)

@@ -57,9 +57,7 @@ def _bindable(address: str, port: int) -> bool:
 class NsdServer:
     """NSD serving ``zones`` ({origin: records, or None for a zone that fails to load})."""
 
-    def __init__(
-        self, folder: Path, zones: dict[str, str | None], port: int | None = None
-    ) -> None:
+    def __init__(self, folder: Path, zones: dict[str, str | None], port: int | None = None) -> None:
         self.folder = folder
         self.zones = zones
         self.addresses = ("127.0.0.1", "::1") if ipv6_loopback() else ("127.0.0.1",)

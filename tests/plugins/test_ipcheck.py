@@ -69,7 +69,8 @@ def zones(split_answer: str) -> dict[str, str | None]:
         + ptr("192.0.2.66", "dirty.example.test"),
         "8.b.d.0.1.0.0.2.ip6.arpa": ptr("2001:db8::10", "www.example.test")
         + ptr("2001:db8::25", "mail.example.test"),
-        "bl.test": test_entry.split("\n", 1)[0] + "\n"
+        "bl.test": test_entry.split("\n", 1)[0]
+        + "\n"
         + listing("192.0.2.66", "bl.test", reason=SPAM_REASON)
         + listing("2001:db8::66", "bl.test", code="127.0.0.3", reason="IPv6 spam source"),
         "clean.test": listing("127.0.0.2", "clean.test"),
@@ -412,8 +413,8 @@ def test_a_change_of_public_address_is_a_warning(
 
 
 def test_sources_are_asked_in_order(ns1: NsdServer, tmp_path: Path, echo_url: str) -> None:
-    run = public(ns1, tmp_path / "s", "--public-ip-source", f"dns:nothing.example.test@{ns1.spec()}",
-                 "--public-ip-source", echo_url, "-v")  # fmt: skip
+    first = f"dns:nothing.example.test@{ns1.spec()}"
+    run = public(ns1, tmp_path / "s", "--public-ip-source", first, "--public-ip-source", echo_url)
     assert_state(run, 0, "public address: 127.0.0.1")
     none = public(ns1, tmp_path / "s", "--public-ip-source", f"dns:gone.example.test@{ns1.spec()}")
     assert_state(none, 3, "no source told the public address", "NXDOMAIN")
@@ -459,7 +460,7 @@ def test_bad_arguments_are_unknown(args: list[str], phrase: str) -> None:
 def test_verbose_output_explains(ns1: NsdServer) -> None:
     run = ask(ns1, "-H", "noptr.example.test", "--ptr", "-vv")
     assert_state(run, 1)
-    assert "WARNING: 192.0.2.30 has no PTR record" in run.stdout
+    assert "warning: 192.0.2.30 has no PTR record (NXDOMAIN from" in run.stdout
     assert "asking A noptr.example.test of" in run.stdout
 
 
@@ -484,7 +485,10 @@ def test_without_dnspython_it_says_how_to_install(ns1: NsdServer) -> None:
 
 
 def test_dnspython_is_loaded_by_this_plugin_only() -> None:
-    code = "import sys, plugins.http, plugins.runtime; print(sorted(m for m in sys.modules if m == 'dns' or m.startswith('dns.')))"
+    code = (
+        "import sys, plugins.http, plugins.runtime, plugins.ipcheck_options; "
+        "print(sorted(m for m in sys.modules if m == 'dns' or m.startswith('dns.')))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=30, check=True)  # fmt: skip
     assert done.stdout.strip() == "[]"
