@@ -70,6 +70,17 @@ class NsdServer:
 
     def start(self) -> NsdServer:
         """Write the configuration, start nsd and wait until it answers."""
+        self.process = subprocess.Popen(
+            self.command(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self._wait_ready()
+        return self
+
+    def command(self) -> list[str]:
+        """Write the configuration and zone files; the command line that serves them."""
         self.folder.mkdir(parents=True, exist_ok=True)
         lines = [
             "server:",
@@ -99,14 +110,7 @@ class NsdServer:
             lines += ["zone:", f'  name: "{origin}"', f'  zonefile: "{zone_file}"']
         config = self.folder / "nsd.conf"
         config.write_text("\n".join(lines) + "\n")
-        self.process = subprocess.Popen(
-            [NSD, "-d", "-c", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        self._wait_ready()
-        return self
+        return [NSD, "-d", "-c", str(config)]
 
     def _wait_ready(self) -> None:
         origin = next(origin for origin, records in self.zones.items() if records is not None)

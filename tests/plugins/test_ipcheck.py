@@ -10,7 +10,6 @@ nameserver that disagrees on one name, and a nameserver that never answers.
 from __future__ import annotations
 
 import http.server
-import ipaddress
 import json
 import subprocess
 import sys
@@ -25,64 +24,10 @@ from plugins import rbl
 
 from .conftest import BIN, PluginRun, run_command
 from .dns_server import NSD, NsdServer, SilentServer, ipv6_loopback
+from .dns_zones import SPAM_REASON, zones
 
 CHECK_IPCHECK = BIN / "check_vigie_ipcheck"
 pytestmark = pytest.mark.skipif(not Path(NSD).exists(), reason="nsd is not installed")
-
-SPAM_REASON = "Listed for sending spam, see https://bl.test/lookup?192.0.2.66"
-EXAMPLE = """\
-www A 192.0.2.10
-www AAAA 2001:db8::10
-alias CNAME www
-mail A 192.0.2.25
-mail AAAA 2001:db8::25
-noptr A 192.0.2.30
-badptr A 192.0.2.40
-other A 192.0.2.41
-v4only A 192.0.2.50
-dirty A 192.0.2.66
-split A 192.0.2.80
-empty TXT "no address here"
-myip A 198.51.100.7
-myip6 TXT "2001:db8::77"
-"""
-
-
-def ptr(address: str, name: str) -> str:
-    return f"{ipaddress.ip_address(address).reverse_pointer}. PTR {name}.\n"
-
-
-def listing(address: str, zone: str, code: str = "127.0.0.2", reason: str = "") -> str:
-    name = rbl.query_name(address, zone)
-    text = f"{name}. A {code}\n"
-    return text + (f'{name}. TXT "{reason}"\n' if reason else "")
-
-
-def zones(split_answer: str) -> dict[str, str | None]:
-    """The zones of a test nameserver; ``split_answer`` is its A record for split."""
-    test_entry = "".join(listing("127.0.0.2", zone) for zone in ("bl.test", "clean.test"))
-    return {
-        "example.test": EXAMPLE.replace("split A 192.0.2.80", f"split A {split_answer}"),
-        "2.0.192.in-addr.arpa": ptr("192.0.2.10", "www.example.test")
-        + ptr("192.0.2.25", "mail.example.test")
-        + ptr("192.0.2.40", "other.example.test")
-        + ptr("192.0.2.66", "dirty.example.test"),
-        "8.b.d.0.1.0.0.2.ip6.arpa": ptr("2001:db8::10", "www.example.test")
-        + ptr("2001:db8::25", "mail.example.test"),
-        "bl.test": test_entry.split("\n", 1)[0]
-        + "\n"
-        + listing("192.0.2.66", "bl.test", reason=SPAM_REASON)
-        + listing("2001:db8::66", "bl.test", code="127.0.0.3", reason="IPv6 spam source"),
-        "clean.test": listing("127.0.0.2", "clean.test"),
-        "second.test": listing("192.0.2.66", "second.test", code="127.0.0.4"),
-        "refusing.test": "* A 127.255.255.254\n",
-        "everything.test": "* A 127.0.0.2\n",
-        "lists-localhost.test": listing("127.0.0.1", "lists-localhost.test"),
-        "parked.test": listing("192.0.2.66", "parked.test", code="192.0.2.200"),
-        "servfail.test": None,
-        # --rbl-default's zones, served here: the test never leaves the machine.
-        **{zone: listing("192.0.2.66", zone, code="127.0.0.10") for zone in rbl.DEFAULT_ZONES},
-    }
 
 
 @pytest.fixture(scope="module")
@@ -492,3 +437,36 @@ def test_dnspython_is_loaded_by_this_plugin_only() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=30, check=True)  # fmt: skip
     assert done.stdout.strip() == "[]"
+
+
+# --- the system resolver --------------------------------------------------------------
+
+IN_NAMESPACE = """
+ip link set lo up && mount --bind "$1" /etc/resolv.conf || exit 97
+"$2" "$3" "$4" "$5" & server=$!
+tries=0
+while [ ! -s "$6" ] && [ $tries -lt 100 ]; do sleep 0.05; tries=$((tries + 1)); done
+sleep 0.2
+shift 6
+"$@"; code=$?
+kill $server; wait $server
+exit $code
+"""
+
+
+def test_without_nameserver_the_system_resolver_is_asked(tmp_path: Path) -> None:
+    """In a network and mount namespace of its own, NSD on port 53 of its loopback is the
+    resolver that resolv.conf names, as a local caching resolver would be."""
+    server = NsdServer(tmp_path / "nsd", zones("192.0.2.80"), port=53)
+    server.addresses = ("127.0.0.1",)
+    resolv_conf = tmp_path / "resolv.conf"
+    resolv_conf.write_text("nameserver 127.0.0.1\n")
+    argv = [
+        "unshare", "--net", "--mount", "sh", "-c", IN_NAMESPACE, "sh", str(resolv_conf),
+        *server.command(), str(server.folder / "nsd.pid"),
+        str(CHECK_IPCHECK), "-H", "mail.example.test", "--ptr", "--rbl", "bl.test",
+    ]  # fmt: skip
+    run = run_command(argv)
+    if run.code == 97 or "unshare failed" in run.stderr or "Operation not permitted" in run.stderr:
+        pytest.skip(f"cannot make a network namespace here: {run.stderr.strip()}")
+    assert_state(run, 0, "mail.example.test: 192.0.2.25, 2001:db8::25", "PTR confirmed")
