@@ -49,9 +49,9 @@ ERROR = "error"
 def load_dnspython() -> None:
     """Import the parts of dnspython this module uses, or say how to install it."""
     try:
+        # dns.query (TCP, and much else) is loaded only for a truncated answer.
         import dns.flags
         import dns.message
-        import dns.query
         import dns.rcode
         import dns.rdatatype  # noqa: F401
     except ImportError:
@@ -297,7 +297,6 @@ def _receive(flight: _Flight, sock: socket.socket, deadline: Deadline) -> Reply 
     import dns.exception
     import dns.flags
     import dns.message
-    import dns.query
 
     server = flight.sockets[sock]
     try:
@@ -320,6 +319,8 @@ def _receive(flight: _Flight, sock: socket.socket, deadline: Deadline) -> Reply 
         return None
     if response.flags & dns.flags.TC:
         _log.info("%s from %s was truncated: asking again over TCP", flight.question, server)
+        import dns.query
+
         try:
             timeout = max(0.001, deadline.network_remaining())
             response = dns.query.tcp(flight.query, server.address, timeout, server.port)

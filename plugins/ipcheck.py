@@ -106,17 +106,19 @@ class Addresses(Resource):
             mine = replies[number * per_group : (number + 1) * per_group]
             who = str(group[0]) if self.plan.nameservers else "the system resolver"
             addresses = sorted({a for reply in mine for a in reply.records}, key=_sort_key)
-            for reply in mine:
-                if reply.outcome == dns_query.NXDOMAIN:
-                    problems.append(f"{host} does not exist ({reply.describe()})")
-                    break
-                if reply.failed:
-                    problems.append(f"{reply.question}: {reply.describe()}")
-            else:
-                if not addresses and not any(reply.failed for reply in mine):
-                    kinds = " or ".join(self.plan.rdtypes)
-                    problems.append(f"{host} has no {kinds} record (asked {who})")
-            if not any(reply.failed for reply in mine):
+            failed = [reply for reply in mine if reply.failed]
+            gone = [reply for reply in mine if reply.outcome == dns_query.NXDOMAIN]
+            if gone:
+                problems.append(f"{host} does not exist ({gone[0].describe()})")
+            elif failed:
+                # One line per distinct failure: "A and AAAA www.example.com: SERVFAIL from ..."
+                for words in dict.fromkeys(reply.describe() for reply in failed):
+                    kinds = [r.question.rdtype for r in failed if r.describe() == words]
+                    problems.append(f"{' and '.join(kinds)} {host}: {words}")
+            elif not addresses:
+                kinds_asked = " or ".join(self.plan.rdtypes)
+                problems.append(f"{host} has no {kinds_asked} record (asked {who})")
+            if not failed:
                 self.said[who] = addresses
             found.update(addresses)
         self.addresses = sorted(found, key=_sort_key)
@@ -240,15 +242,12 @@ class Blocklists(Resource):
             batch = rbl.questions(addresses, self.zones, self.servers)
             replies = dns_query.ask(batch, self.deadline)
             self.verdict = rbl.judge(addresses, self.zones, replies)
-        else:
-            self.verdict.failed = {zone: "" for zone in self.zones}
         for listing in self.verdict.listings:
             _log.info("%s", listing)
         yield Metric("listed", len(self.verdict.listings), min=0, context="listed")
         yield Metric("zones_checked", self.verdict.checked, min=0, context="zones_checked")
         yield Metric("zones_failed", len(self.verdict.failed), min=0, context="zones_failed")
-        problems = [problem for problem in self.verdict.failed.values() if problem]
-        yield Metric("zones", problems, context="zones")
+        yield Metric("zones", list(self.verdict.failed.values()), context="zones")
 
 
 class Elapsed(Resource):
@@ -343,8 +342,9 @@ class IpSummary(Summary):
         self.blocklists = blocklists
 
     def _facts(self) -> str:
-        line = f"{self.plan.label}: {', '.join(self.addresses.addresses) or 'no address'}"
-        return line
+        if self.plan.literal is not None:
+            return self.plan.label
+        return f"{self.plan.label}: {', '.join(self.addresses.addresses) or 'no address'}"
 
     def ok(self, results: Results) -> str:
         """The addresses, then what was confirmed about them."""

@@ -13,7 +13,7 @@ import argparse
 import ipaddress
 import socket
 
-from plugins import arguments, dns_query, public_ip, rbl
+from plugins import arguments, dns_query, network, public_ip, rbl
 from plugins.arguments import UsageError
 from plugins.nagios import Range
 from plugins.wording import one_line
@@ -107,7 +107,8 @@ def _host(text: str) -> str:
     if _literal(name) is not None:
         return name
     try:
-        return rbl.zone_name(name)  # the same rules: a DNS name
+        # An IDN is asked for in its IDNA form, as every resolver does.
+        return rbl.zone_name(network.ascii_name(name))  # the same rules: a DNS name
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"invalid host {one_line(repr(text), 200)}: expected a DNS name or an IP address"

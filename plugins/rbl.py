@@ -83,6 +83,7 @@ class Verdict:
 
     def __init__(self, zones: list[str]) -> None:
         self.zones = zones
+        self.asked = False
         self.listings: list[Listing] = []
         # zone -> why its answers do not count (refused, broken, failed, no time).
         self.failed: dict[str, str] = {}
@@ -90,7 +91,7 @@ class Verdict:
     @property
     def checked(self) -> int:
         """How many zones gave answers that count."""
-        return len(self.zones) - len(self.failed)
+        return len(self.zones) - len(self.failed) if self.asked else 0
 
 
 def questions(addresses: list[str], zones: list[str], servers: list[Nameserver]) -> list[Question]:
@@ -109,6 +110,7 @@ def questions(addresses: list[str], zones: list[str], servers: list[Nameserver])
 def judge(addresses: list[str], zones: list[str], replies: list[Reply]) -> Verdict:
     """The verdict from the replies to ``questions(addresses, zones, ...)``, in order."""
     verdict = Verdict(zones)
+    verdict.asked = True
     per_zone = 2 + 2 * len(addresses)
     for number, zone in enumerate(zones):
         share = replies[number * per_zone : (number + 1) * per_zone]

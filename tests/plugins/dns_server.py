@@ -123,7 +123,7 @@ class NsdServer:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
                 sock.settimeout(0.2)
                 try:
-                    sock.sendto(query, ("127.0.0.1", self.port))
+                    sock.sendto(query, (self.addresses[0], self.port))
                     if sock.recv(4096)[:2] == query[:2]:
                         return
                 except OSError:

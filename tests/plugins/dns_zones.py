@@ -28,9 +28,12 @@ v4only A 192.0.2.50
 dirty A 192.0.2.66
 split A 192.0.2.80
 empty TXT "no address here"
+xn--bcher-kva A 192.0.2.12
 myip A 198.51.100.7
 myip6 TXT "2001:db8::77"
-"""
+""" + "".join(  # more than fits in 512 bytes of UDP: truncated
+    f"many A 192.0.2.{host}\n" for host in range(100, 140)
+)
 
 
 def ptr(address: str, name: str) -> str:
