@@ -15,14 +15,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from plugins import rbl
 
-from .conftest import BIN, PluginRun, run_command
+from .conftest import BIN, PluginRun, TestServer, run_command
 from .dns_server import NSD, NsdServer, SilentServer, ipv6_loopback
 from .dns_zones import SPAM_REASON, zones
 
@@ -485,3 +485,22 @@ def test_without_nameserver_the_system_resolver_is_asked(tmp_path: Path) -> None
     if run.code == 97 or "unshare failed" in run.stderr or "Operation not permitted" in run.stderr:
         pytest.skip(f"cannot make a network namespace here: {run.stderr.strip()}")
     assert_state(run, 0, "mail.example.test: 192.0.2.25, 2001:db8::25", "PTR confirmed")
+
+
+def test_an_https_source_is_verified(
+    ns1: NsdServer, tmp_path: Path, tls_server: Callable[..., TestServer]
+) -> None:
+    """A page whose certificate the system does not trust is no source: the next one is."""
+    untrusted = f"https://127.0.0.1:{tls_server().port}/ip"
+    run = public(ns1, tmp_path / "s", "--public-ip-source", untrusted,
+                 "--public-ip-source", f"dns:myip.example.test@{ns1.spec()}", "-vv")  # fmt: skip
+    assert_state(run, 0, "public address: 198.51.100.7")
+    assert f"public address source: {untrusted}: " in run.stdout
+    assert "certificate verify failed" in run.stdout
+
+
+def test_help_and_version_exit_unknown() -> None:
+    shown = ipcheck("--help")
+    assert shown.code == 3 and "--rbl-default" in shown.stdout and "States:" in shown.stdout
+    version = ipcheck("--version")
+    assert version.code == 3 and version.first.startswith("check_vigie_ipcheck "), version
