@@ -30,8 +30,8 @@ from measure import Figures, compare, rss_method, run_once
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.plugins.dns_server import NSD, NsdServer  # noqa: E402
-from tests.plugins.dns_zones import zones  # noqa: E402
+from tests.servers.dns_zones import zones  # noqa: E402
+from tests.servers.nsd import NSD, NsdServer  # noqa: E402
 
 CHECK_DNS = Path("/usr/lib/nagios/plugins/check_dns")
 CHECK_IPCHECK = Path(sys.executable).parent / "check_vigie_ipcheck"

@@ -13,8 +13,8 @@ import pytest
 
 from tests.icinga.conftest import StartIcinga
 from tests.icinga.harness import IcingaSandbox, wait_for
-from tests.plugins.dns_server import NSD, NsdServer
-from tests.plugins.dns_zones import SPAM_REASON, zones
+from tests.servers.dns_zones import SPAM_REASON, zones
+from tests.servers.nsd import NSD, NsdServer
 
 pytestmark = [
     pytest.mark.icinga,
@@ -74,6 +74,12 @@ object Host "dirty" {{
   vars.vigie_ipcheck_nameserver = [ "{ns}" ]
   vars.vigie_ipcheck_rbl = [ "bl.test" ]
 }}
+/* $check_address$: a host with an IPv6 address only is checked at that address. */
+object Host "six" {{
+  address6 = "2001:db8::66"
+  check_command = "dummy"
+  vars.vigie_ipcheck = {{ nameserver = [ "{ns}" ], rbl = [ "bl.test" ] }}
+}}
 /* The address the network leaves by: no --hostname then, whatever the address. */
 object Host "office" {{
   address = "192.0.2.99"
@@ -95,6 +101,7 @@ object Host "plain" {{
         "mail!ipcheck",
         "dirty!ipcheck",
         "office!ipcheck",
+        "six!ipcheck",
     }
 
     mail = checked(sandbox, "mail")
@@ -122,6 +129,11 @@ object Host "plain" {{
     command = dirty["command"]
     assert command[command.index("--hostname") + 1] == "192.0.2.66", command
     assert "--ptr" not in command
+
+    six = checked(sandbox, "six")
+    assert six["exit_status"] == 2, six
+    assert "2001:db8::66 listed on bl.test (127.0.0.3): IPv6 spam source" in six["output"]
+    assert six["command"][six["command"].index("--hostname") + 1] == "2001:db8::66"
 
     office = checked(sandbox, "office")
     assert office["exit_status"] == 0, office

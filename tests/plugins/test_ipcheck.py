@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -21,10 +23,11 @@ from pathlib import Path
 import pytest
 
 from plugins import rbl
+from tests.servers.dns_zones import SPAM_REASON, zones
+from tests.servers.http_app import TestServer
+from tests.servers.nsd import NSD, NsdServer, SilentServer, ipv6_loopback
 
-from .conftest import BIN, PluginRun, TestServer, run_command
-from .dns_server import NSD, NsdServer, SilentServer, ipv6_loopback
-from .dns_zones import SPAM_REASON, zones
+from .running import BIN, PluginRun, run_command
 
 CHECK_IPCHECK = BIN / "check_vigie_ipcheck"
 pytestmark = pytest.mark.skipif(not Path(NSD).exists(), reason="nsd is not installed")
@@ -481,6 +484,8 @@ def test_without_nameserver_the_system_resolver_is_asked(tmp_path: Path) -> None
         *server.command(), str(server.folder / "nsd.pid"),
         str(CHECK_IPCHECK), "-H", "mail.example.test", "--ptr", "--rbl", "bl.test",
     ]  # fmt: skip
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("a network namespace of its own needs root and unshare (util-linux)")
     run = run_command(argv)
     if run.code == 97 or "unshare failed" in run.stderr or "Operation not permitted" in run.stderr:
         pytest.skip(f"cannot make a network namespace here: {run.stderr.strip()}")

@@ -1,4 +1,4 @@
-"""Real DNS servers on loopback for the tests: NSD, Debian's authoritative nameserver.
+"""Real DNS servers on loopback: NSD, Debian's authoritative nameserver, and a silent one.
 
 ``NsdServer`` writes a configuration and zone files into a temporary folder and runs
 ``nsd -d`` on 127.0.0.1 (and ::1 when the machine has it) on a free port, UDP and TCP. A

@@ -1,4 +1,4 @@
-"""The test zones the check_vigie_ipcheck tests serve (see dns_server.NsdServer).
+"""The zones the check_vigie_ipcheck tests and benchmark serve (see nsd.NsdServer).
 
 What a provider meets in the field: a server with A and AAAA records, forward-confirmed
 PTRs and broken ones, a name without address, a zone that fails to load (SERVFAIL),
