@@ -10,7 +10,9 @@ where check_dns cannot follow. Interleaved, at least 30 runs each:
   by NSD too): 30 questions in parallel.
 
 Prints the median wall time, median CPU time (user + system) and peak RSS of each, and
-checks the budget: the five-zone run under 300 ms median wall and 40 MB peak RSS.
+checks the budget of the five-zone run: under 250 ms median CPU and 40 MB peak RSS, and
+within 8x check_dns's median wall when check_dns could run. CPU time and the ratio hold
+when other work shares the machine; a wall time in milliseconds would not.
 Exits 1 when over budget, 2 when it cannot run.
 
     .venv/bin/python bench/bench_ipcheck.py [--runs N]
@@ -36,7 +38,8 @@ from tests.servers.nsd import NSD, NsdServer  # noqa: E402
 CHECK_DNS = Path("/usr/lib/nagios/plugins/check_dns")
 CHECK_IPCHECK = Path(sys.executable).parent / "check_vigie_ipcheck"
 SERVER_ADDRESS = "127.0.0.153"
-WALL_BUDGET_MS = 300.0
+CPU_BUDGET_MS = 250.0
+WALL_RATIO_BUDGET = 8.0
 RSS_BUDGET_MB = 40.0
 
 
@@ -61,21 +64,29 @@ def report(figures: dict[str, Figures], runs: int) -> bool:
             f"{fig.name:28} {fig.median_wall * 1000:9.1f} ms {fig.median_cpu * 1000:9.1f} ms "
             f"{fig.peak_rss_mib:7.1f} MB"
         )
-    plain = figures["ipcheck (plain lookup)"]
-    if "check_dns" in figures:
-        ratio = plain.median_wall / figures["check_dns"].median_wall
-        print(f"ipcheck's plain lookup takes {ratio:.1f}x check_dns's wall time")
     print(f"({rss_method()}; MB here means MiB)")
     five = figures["ipcheck (5 blocklists)"]
-    wall_ms = five.median_wall * 1000
-    wall_ok = wall_ms < WALL_BUDGET_MS
+    verdicts = []
+    cpu_ms = five.median_cpu * 1000
+    cpu_ok = cpu_ms < CPU_BUDGET_MS
+    verdicts.append(f"CPU under {CPU_BUDGET_MS:g} ms: {cpu_ms:.1f} ms {'ok' if cpu_ok else 'OVER'}")
     rss_ok = five.peak_rss_mib < RSS_BUDGET_MB
-    print(
-        f"budget: five blocklists under {WALL_BUDGET_MS:g} ms: {wall_ms:.1f} ms "
-        f"{'ok' if wall_ok else 'OVER'}; peak RSS under {RSS_BUDGET_MB:g} MB: "
-        f"{five.peak_rss_mib:.1f} MB {'ok' if rss_ok else 'OVER'}"
+    verdicts.append(
+        f"peak RSS under {RSS_BUDGET_MB:g} MB: {five.peak_rss_mib:.1f} MB "
+        f"{'ok' if rss_ok else 'OVER'}"
     )
-    return wall_ok and rss_ok
+    ratio_ok = True
+    if "check_dns" in figures:
+        for fig in (figures["ipcheck (plain lookup)"], five):
+            ratio = fig.median_wall / figures["check_dns"].median_wall
+            print(f"{fig.name} takes {ratio:.1f}x check_dns's wall time")
+        ratio_ok = ratio <= WALL_RATIO_BUDGET
+        verdicts.append(
+            f"wall within {WALL_RATIO_BUDGET:g}x check_dns: {ratio:.1f}x "
+            f"{'ok' if ratio_ok else 'OVER'}"
+        )
+    print("budget of the five-blocklist run: " + "; ".join(verdicts))
+    return cpu_ok and rss_ok and ratio_ok
 
 
 def main() -> int:

@@ -18,7 +18,7 @@ import socket
 import time
 import urllib.parse
 
-from plugins import dns_query, http_wire
+from plugins import dns_query, http_wire, network
 from plugins.arguments import PluginError, UsageError
 from plugins.dns_query import Nameserver, Question
 
@@ -130,12 +130,9 @@ def _ask_http(
             raise TimeoutError("no time left")
         return left
 
-    def step(activity: str) -> None:
-        deadline.activity = activity
-
     host = url.hostname or ""
     tls = url.scheme == "https"
-    conn = http_wire.Connection(budget, step)
+    conn = http_wire.Connection(budget, network.Steps(deadline).step)
     try:
         with deadline.network():
             conn.open(host, url.port or (443 if tls else 80), family)
