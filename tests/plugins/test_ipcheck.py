@@ -270,6 +270,12 @@ def test_a_refusing_list_is_not_a_listing(ns1: NsdServer) -> None:
     assert run.perfdata["zones_checked"][0] == 1
 
 
+def test_a_list_that_refuses_one_lookup(ns1: NsdServer) -> None:
+    run = ask(ns1, "-H", "dirty.example.test", "--rbl", "rate-limited.test")
+    assert_state(run, 1, "rate-limited.test refused the query (127.255.255.255: too many queries)")
+    assert run.perfdata["listed"][0] == 0
+
+
 def test_a_list_that_lists_everything_is_broken(ns1: NsdServer) -> None:
     run = ask(ns1, "-H", "www.example.test", "--rbl", "everything.test")
     assert_state(run, 1, "everything.test answers for every name (127.0.0.2), even 127.0.0.1")

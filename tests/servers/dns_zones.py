@@ -64,6 +64,8 @@ def zones(split_answer: str) -> dict[str, str | None]:
         "clean.test": listing("127.0.0.2", "clean.test"),
         "second.test": listing("192.0.2.66", "second.test", code="127.0.0.4"),
         "refusing.test": "* A 127.255.255.254\n",
+        # Refuses the lookups of real addresses only, as a list rate-limiting a resolver.
+        "rate-limited.test": listing("192.0.2.66", "rate-limited.test", code="127.255.255.255"),
         "everything.test": "* A 127.0.0.2\n",
         "lists-localhost.test": listing("127.0.0.1", "lists-localhost.test"),
         "parked.test": listing("192.0.2.66", "parked.test", code="192.0.2.200"),
