@@ -23,17 +23,20 @@ from __future__ import annotations
 
 import argparse
 
-from plugins import runtime
+from plugins import arguments, runtime
+from plugins.arguments import PluginArgumentParser, PluginError, UsageError
 from plugins.hypervisor_probes import RESOURCES, GuestsResource, Selection
 from plugins.hypervisor_verdicts import HypervisorSummary, contexts
-from plugins.runtime import PluginArgumentParser, PluginCheck, PluginError, UsageError, one_line
+from plugins.runtime import PluginCheck
+from plugins.wording import number, one_line
 
-TYPE_CHECKING = False  # see plugins.runtime: importing typing costs start-up time
+TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any, NoReturn
 
-    from plugins.runtime import Deadline, Range
+    from plugins.deadline import Deadline
+    from plugins.nagios import Range
 
 NAME = "HYPERVISOR"
 PROG = "check_vigie_hypervisor"
@@ -78,10 +81,10 @@ def age_range(text: str) -> Range:
                 f"invalid age {atom!r} in {text!r}: expected a number with s, m, h, d or w"
             )
         seconds = float(amount) * UNITS[unit]
-        converted.append(runtime.number(seconds, 0) if seconds.is_integer() else f"{seconds:f}")
+        converted.append(number(seconds, 0) if seconds.is_integer() else f"{seconds:f}")
     spec = ("@" if invert else "") + ":".join(converted)
     try:
-        return runtime.nagios_range(spec)
+        return arguments.nagios_range(spec)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
             f"invalid age range {text!r}: expected [@][START:][END], each an age such as "
@@ -149,7 +152,7 @@ def build_parser() -> PluginArgumentParser:
     )
     libvirt.add_argument(
         "--cpu-sample",
-        type=runtime.seconds,
+        type=arguments.seconds,
         default=1.0,
         metavar="SECONDS",
         help="host mode: measure CPU usage over this long (default %(default)g)",
@@ -184,13 +187,13 @@ def build_parser() -> PluginArgumentParser:
     )
     limits.add_argument(
         "--count-warning",
-        type=runtime.nagios_range,
+        type=arguments.nagios_range,
         metavar="RANGE",
         help="snapshots mode: WARNING when a guest's number of snapshots is outside this range",
     )
     limits.add_argument(
         "--count-critical",
-        type=runtime.nagios_range,
+        type=arguments.nagios_range,
         metavar="RANGE",
         help="snapshots mode: CRITICAL when a guest's number of snapshots is outside this range",
     )
@@ -201,7 +204,7 @@ def build_parser() -> PluginArgumentParser:
 
 
 def _ranges(args: argparse.Namespace) -> tuple[Range | None, Range | None]:
-    parse = age_range if args.mode in AGE_MODES else runtime.nagios_range
+    parse = age_range if args.mode in AGE_MODES else arguments.nagios_range
     default_warning, default_critical = DEFAULT_RANGES[args.mode]
     found: list[Range | None] = []
     for flag, given, default in (
@@ -224,7 +227,7 @@ def _proxmox(args: argparse.Namespace, deadline: Deadline) -> Any:
         raise UsageError(
             f"--token-id must read USER@REALM!TOKENID, got {one_line(args.token_id, 80)!r}"
         )
-    secret = runtime.read_secret(SECRET_ENV, args.token_file, "the API token secret")
+    secret = arguments.read_secret(SECRET_ENV, args.token_file, "the API token secret")
     if secret is None:
         raise PluginError(f"no API token secret: set {SECRET_ENV} or give --token-file")
     if not secret.isprintable():

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 
+from plugins.arguments import PluginError
 from plugins.hypervisor_readings import (
     BackendError,
     Guest,
@@ -22,13 +23,12 @@ from plugins.hypervisor_readings import (
     HostReading,
     Pool,
 )
-from plugins.runtime import PluginError
 
-TYPE_CHECKING = False  # see plugins.runtime: importing typing costs start-up time
+TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
     from typing import Any
 
-    from plugins.runtime import Deadline
+    from plugins.deadline import Deadline
 
 _log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import time
 
 from plugins.hypervisor_readings import GUEST_STATES, BackendError
-from plugins.runtime import Metric, Resource
+from plugins.nagios import Metric, Resource
 
-TYPE_CHECKING = False  # see plugins.runtime: importing typing costs start-up time
+TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any

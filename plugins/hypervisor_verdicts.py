@@ -16,20 +16,11 @@ from __future__ import annotations
 
 import time
 
-from plugins.runtime import (
-    Context,
-    Critical,
-    Ok,
-    Result,
-    Summary,
-    ThresholdContext,
-    Warn,
-    one_line,
-    range_text,
-    range_violation,
-)
+from plugins.contexts import FailureContext, ThresholdContext
+from plugins.nagios import Context, Critical, Ok, Result, Summary, Warn
+from plugins.wording import duration, one_line, range_text, range_violation
 
-TYPE_CHECKING = False  # see plugins.runtime: importing typing costs start-up time
+TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
@@ -43,7 +34,7 @@ if TYPE_CHECKING:
         HostReading,
         Pool,
     )
-    from plugins.runtime import Metric, Performance, Range, Resource, Results
+    from plugins.nagios import Metric, Performance, Range, Resource, Results
 
 # Guest states that mean "stuck": the guest exists and holds its resources but serves nothing.
 STUCK = ("paused", "suspended", "blocked")
@@ -62,19 +53,6 @@ def size(value: float) -> str:
         if value >= scale:
             return f"{value / scale:.1f} {unit}"
     return f"{value / 1024:.0f} KiB"
-
-
-def duration(seconds: float) -> str:
-    """An age in the two largest units: ``3 d 4 h``, ``5 h 12 min``, ``40 s``."""
-    secs = int(seconds)
-    days, rest = divmod(secs, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
 
 
 def names(items: list[str]) -> str:
@@ -115,14 +93,6 @@ def _offline_hint(metric: Metric, level: str, spec: Range) -> str:
 
 
 # --- evaluation -----------------------------------------------------------------------------
-
-
-class FailureContext(Context):
-    """The hypervisor could not be asked, or a node is offline: CRITICAL in its own words."""
-
-    def evaluate(self, metric: Metric, resource: Resource) -> Result:
-        """Always critical."""
-        return Result(Critical, str(metric.value), metric)
 
 
 class GuestContext(Context):
@@ -219,9 +189,12 @@ def contexts(
     count_warning: Range | None,
     count_critical: Range | None,
 ) -> list[Context]:
-    """Every context a mode may need; ``warning``/``critical`` are in the mode's unit."""
+    """Every context a mode may need; ``warning``/``critical`` are in the mode's unit.
+
+    A failure (the hypervisor could not be asked, a node is offline) is CRITICAL.
+    """
     return [
-        FailureContext("failure"),
+        FailureContext(),
         ThresholdContext("usage", warning, critical, digits=2, hint=_usage_hint),
         ThresholdContext("bytes", digits=0),
         ThresholdContext("count", digits=0),
@@ -251,7 +224,7 @@ class HypervisorSummary(Summary):
 
     def ok(self, results: Results) -> str:
         """The mode's overview."""
-        return overview(self.resource)
+        return one_line(overview(self.resource))
 
     def problem(self, results: Results) -> str:
         """Every problem, worst first, then the overview (unless the backend failed)."""
@@ -261,13 +234,13 @@ class HypervisorSummary(Summary):
         )
         parts = [one_line(str(result)) for result in bad]
         if self.resource.failure is None:
-            parts.append(overview(self.resource))
+            parts.append(one_line(overview(self.resource)))
         return "; ".join(parts)
 
     def verbose(self, results: Results) -> list[str]:
         """With -v: each problem with its state."""
         return [
-            f"{result.state.text}: {result}"
+            one_line(f"{result.state.text}: {result}")
             for result in results
             if result.state != Ok and str(result)
         ]

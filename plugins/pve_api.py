@@ -17,16 +17,17 @@ from __future__ import annotations
 import json
 import logging
 
-from plugins import __version__, http_wire
+from plugins import __version__, http_wire, network
+from plugins.arguments import PluginError, UsageError
 from plugins.hypervisor_readings import BackendError
-from plugins.runtime import PluginError, UsageError, one_line
+from plugins.wording import one_line
 
-TYPE_CHECKING = False  # see plugins.runtime: importing typing costs start-up time
+TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
     import ssl
     from typing import Any
 
-    from plugins.runtime import Deadline
+    from plugins.deadline import Deadline
 
 _log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class PveApi:
         self.host, self.port = parse_url(url)
         self.where = f"{self.host} port {self.port}"
         self.deadline = deadline
+        self.steps = network.Steps(deadline)
         self.authorization = f"PVEAPIToken={token_id}={secret}"
         from plugins import tls  # ssl costs start-up time: only once an API is asked
 
@@ -83,30 +85,20 @@ class PveApi:
             verify=not insecure, ca_file=ca_file, alpn=("http/1.1",)
         )
 
-    def _budget(self) -> float:
-        left = self.deadline.network_remaining()
-        if left <= 0:
-            raise TimeoutError("no time left")
-        return left
-
-    def _step(self, activity: str) -> None:
-        self.deadline.activity = activity
-
     def get(self, path: str) -> Any:
         """GET ``API_ROOT + path``; the answer's ``data``. BackendError when it fails."""
-        conn = http_wire.Connection(self._budget, self._step)
+        conn = http_wire.Connection(self.steps.budget, self.steps.step)
         try:
             with self.deadline.network():
                 conn.open(self.host, self.port)
+                self.steps.step(f"negotiating TLS with {self.where}")
                 conn.start_tls(self._tls, self.host)
+                self.steps.step(f"sending GET {path} to {self.where}")
                 conn.send("GET", API_ROOT + path, self._headers(), None)
+                self.steps.step(f"waiting for the answer to GET {path}")
                 response = conn.read_head("GET")
+                self.steps.step(f"reading the answer to GET {path}")
                 body = self._read_body(conn, response)
-        except TimeoutError:
-            raise BackendError(
-                f"no answer from the Proxmox VE API at {self.where} in time, "
-                f"{self.deadline.activity}"
-            ) from None
         except (OSError, ValueError, http_wire.WireError) as exc:
             raise BackendError(self._describe(exc)) from None
         finally:
@@ -149,20 +141,7 @@ class PveApi:
 
     def _describe(self, exc: BaseException) -> str:
         """One line naming what failed with the API, for the CRITICAL message."""
-        from plugins import tls
-
-        said = tls.describe_error(
-            exc,
-            where=self.where,
-            activity=self.deadline.activity,
-            cert_name=self.host,
-            client_cert=False,
-        )
+        said = network.describe(exc, where=self.where, host=self.host, steps=self.steps)
         if said is not None:
-            return said
-        if isinstance(exc, ConnectionRefusedError):
-            return f"connection refused by the Proxmox VE API at {self.where}"
-        if isinstance(exc, OSError):
-            reason = exc.strerror or str(exc)
-            return f"cannot reach the Proxmox VE API at {self.where}: {reason}"
+            return f"Proxmox VE API: {said}"
         return f"invalid answer from the Proxmox VE API at {self.where}: {one_line(exc, 160)}"
