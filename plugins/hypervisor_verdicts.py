@@ -228,26 +228,24 @@ class HypervisorSummary(Summary):
 
     def problem(self, results: Results) -> str:
         """Every problem, worst first, then the overview (unless the backend failed)."""
-        bad = sorted(
-            (result for result in results if result.state != Ok and str(result)),
-            key=lambda result: -int(result.state),
-        )
-        parts = [one_line(str(result)) for result in bad]
+        parts = [one_line(str(result)) for result in _problems(results)]
         if self.resource.failure is None:
             parts.append(one_line(overview(self.resource)))
         return "; ".join(parts)
 
     def verbose(self, results: Results) -> list[str]:
-        """With -v: each problem with its state."""
-        return [
-            one_line(f"{result.state.text}: {result}")
-            for result in results
-            if result.state != Ok and str(result)
-        ]
+        """With -v: each problem with its state, worst first."""
+        return [one_line(f"{result.state.text}: {result}") for result in _problems(results)]
 
     def empty(self) -> str:
         """No metric at all: nothing was looked at."""
         return f"nothing to check ({self.resource.mode})"
+
+
+def _problems(results: Results) -> list[Result]:
+    """The results that are not OK and say something, worst first (stable within a state)."""
+    bad = [result for result in results if result.state != Ok and str(result)]
+    return sorted(bad, key=lambda result: -int(result.state))
 
 
 def overview(resource: HypervisorResource) -> str:

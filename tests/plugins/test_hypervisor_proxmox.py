@@ -140,9 +140,7 @@ def test_guest_states_judged(pve: FakePve, certs: Certificates) -> None:
     assert (quiet.code, quiet.text) == (0, "HYPERVISOR OK - 1 guest: 1 running")
 
 
-def test_an_ha_resource_in_error_makes_its_guest_crashed(
-    pve: FakePve, certs: Certificates
-) -> None:
+def test_an_ha_resource_in_error_makes_its_guest_crashed(pve: FakePve, certs: Certificates) -> None:
     pve.guest(100)["hastate"] = "error"
     result = run(pve, certs, "--mode", "guests", "--expect-running", "missing01")
     assert result.code == 2
