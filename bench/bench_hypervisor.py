@@ -19,7 +19,6 @@ import argparse
 import compileall
 import importlib.util
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -29,7 +28,12 @@ from measure import Figures, compare, rss_method, run_once
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.plugins.pve_server import TOKEN_ID, TOKEN_SECRET, FakePve  # noqa: E402
+from tests.plugins.pve_server import (  # noqa: E402
+    TOKEN_ID,
+    TOKEN_SECRET,
+    FakePve,
+    self_signed_certificate,
+)
 
 CHECK = Path(sys.executable).parent / "check_vigie_hypervisor"
 # CPU rather than wall time: other processes on a shared machine stretch the wall time.
@@ -38,22 +42,6 @@ RSS_BUDGET_MB = 45.0
 PLUGIN_RUNS = ("libvirt guests", "proxmox guests", "proxmox backups")
 # What every run of the check imports before choosing a transport.
 BASE = "import plugins.hypervisor, plugins.runtime"
-
-
-def certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 (it is its own CA for --ca-file)."""
-    cert, key = folder / "pve.pem", folder / "pve.key"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-            "-nodes", "-keyout", str(key), "-out", str(cert), "-subj", "/CN=pve-bench",
-            "-days", "2", "-addext", "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )  # fmt: skip
-    return cert, key
 
 
 def report(figures: dict[str, Figures], runs: int) -> bool:
@@ -98,7 +86,7 @@ def main() -> int:
         compileall.compile_dir(folder, quiet=1)  # as pip does: measure runs, not compiles
 
     with tempfile.TemporaryDirectory(prefix="bench-hypervisor-") as tmp:
-        cert = certificate(Path(tmp))
+        cert = self_signed_certificate(Path(tmp))
         server = FakePve(cert).start()
         os.environ["VIGIE_PVE_TOKEN_SECRET"] = TOKEN_SECRET
         try:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from tests.icinga.conftest import StartIcinga
-from tests.icinga.harness import Certificates, IcingaSandbox, wait_for
-from tests.plugins.pve_server import TOKEN_ID, TOKEN_SECRET, FakePve
+from tests.icinga.harness import IcingaSandbox, wait_for
+from tests.plugins.pve_server import TOKEN_ID, TOKEN_SECRET, FakePve, self_signed_certificate
 
 pytestmark = pytest.mark.icinga
 pytest.importorskip("libvirt", reason="libvirt-python (vigie[libvirt]) is needed")
@@ -40,9 +40,9 @@ NODE_XML = """<node>
 
 
 @pytest.fixture
-def pve(icinga_certificates: Certificates) -> Iterator[FakePve]:
-    """The fake Proxmox VE API, with the certificate of the Icinga test CA."""
-    server = FakePve((icinga_certificates.cert_file, icinga_certificates.key_file)).start()
+def pve(tmp_path: Path) -> Iterator[FakePve]:
+    """The fake Proxmox VE API, with a certificate of its own (also its CA)."""
+    server = FakePve(self_signed_certificate(tmp_path)).start()
     yield server
     server.stop()
 
@@ -110,7 +110,7 @@ object Host "kvm01" {{
 
 
 def test_a_proxmox_node_gets_cluster_and_backups_too(
-    start_icinga: StartIcinga, pve: FakePve, icinga_certificates: Certificates
+    start_icinga: StartIcinga, pve: FakePve, tmp_path: Path
 ) -> None:
     sandbox = start_icinga(
         objects=f"""
@@ -125,7 +125,7 @@ object Host "pve1" {{
   vars.vigie_hypervisor_node = "pve1"
   vars.vigie_hypervisor_token_id = "{TOKEN_ID}"
   vars.vigie_hypervisor_token_secret = "{TOKEN_SECRET}"
-  vars.vigie_hypervisor_ca_file = "{icinga_certificates.ca_file}"
+  vars.vigie_hypervisor_ca_file = "{tmp_path / "pve.pem"}"
   vars.vigie_hypervisor_ignore = [ "test01" ]
 }}
 """

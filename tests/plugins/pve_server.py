@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import ssl
+import subprocess
 import threading
 import time
 import urllib.parse
@@ -29,6 +30,22 @@ GiB = 1024**3
 # An hour ago, a day ago, ten days ago: ages the tests judge.
 NOW = time.time()
 HOUR, DAY = 3600.0, 86400.0
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1, its own CA (give it as --ca-file): (cert.pem, key.pem)."""
+    cert, key = folder / "pve.pem", folder / "pve.key"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", str(key), "-out", str(cert), "-subj", "/CN=pve-test",
+            "-days", "2", "-addext", "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    return cert, key
 
 
 def cluster_resources() -> list[dict[str, Any]]:

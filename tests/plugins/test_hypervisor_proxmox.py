@@ -12,11 +12,30 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugins.conftest import Certificates
 from tests.plugins.hypervisor_cli import HypervisorRun, check_hypervisor, perfdata
-from tests.plugins.pve_server import DAY, TOKEN_ID, TOKEN_SECRET, FakePve
+from tests.plugins.pve_server import (
+    DAY,
+    TOKEN_ID,
+    TOKEN_SECRET,
+    FakePve,
+    self_signed_certificate,
+)
 
 SECRET_ENV = {"VIGIE_PVE_TOKEN_SECRET": TOKEN_SECRET}
+
+
+class Certificates:
+    """The fake API's certificate (``valid``), which is also the CA to trust (``ca``)."""
+
+    def __init__(self, cert: tuple[Path, Path]) -> None:
+        self.valid = cert
+        self.ca = cert[0]
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    """A certificate for 127.0.0.1, made once for this module."""
+    return Certificates(self_signed_certificate(tmp_path_factory.mktemp("pve-pki")))
 
 
 @pytest.fixture
