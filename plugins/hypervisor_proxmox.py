@@ -55,11 +55,15 @@ class ProxmoxBackend:
         """Where the readings come from, for messages."""
         return f"Proxmox VE at {self.api.where}"
 
+    def _list(self, path: str) -> list[dict[str, Any]]:
+        """The entries of a list the API answers at ``path``; BackendError for anything else."""
+        data = self.api.get(path)
+        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+            raise BackendError(f"GET {path}: the answer is not a list of entries")
+        return data
+
     def _resources(self, kind: str) -> list[dict[str, Any]]:
-        data = self.api.get(f"/cluster/resources?type={kind}")
-        if not isinstance(data, list):
-            raise BackendError("/cluster/resources did not answer with a list")
-        return [item for item in data if isinstance(item, dict)]
+        return self._list(f"/cluster/resources?type={kind}")
 
     # --- host -------------------------------------------------------------------------
 
@@ -73,9 +77,9 @@ class ProxmoxBackend:
                 cpu = item.get("cpu")
                 return HostReading(
                     node,
-                    100.0 * float(cpu) if online and cpu is not None else None,
-                    int(item.get("mem") or 0),
-                    int(item.get("maxmem") or 0),
+                    100.0 * _number(item, "cpu") if online and cpu is not None else None,
+                    int(_number(item, "mem")),
+                    int(_number(item, "maxmem")),
                     online=online,
                 )
         raise BackendError(f"node {node!r} is not a member of this Proxmox VE cluster")
@@ -94,7 +98,7 @@ class ProxmoxBackend:
                 name = f"{item.get('node')}/{name}"
             state = "active" if item.get("status") == "available" else "unavailable"
             pools[name] = Pool(
-                name, int(item.get("disk") or 0), int(item.get("maxdisk") or 0), state
+                name, int(_number(item, "disk")), int(_number(item, "maxdisk")), state
             )
         return list(pools.values())
 
@@ -119,9 +123,9 @@ class ProxmoxBackend:
         for item in self._guest_items(node):
             path = f"/nodes/{item.get('node')}/{item.get('type')}/{item.get('vmid')}/snapshot"
             taken = [
-                (str(snap.get("name")), float(snap.get("snaptime") or 0))
-                for snap in self.api.get(path) or []
-                if isinstance(snap, dict) and snap.get("name") != "current"
+                (str(snap.get("name")), _number(snap, "snaptime"))
+                for snap in self._list(path)
+                if snap.get("name") != "current"
             ]
             found.append(GuestSnapshots(_guest(item), taken))
         return found
@@ -133,7 +137,7 @@ class ProxmoxBackend:
         name = "standalone"
         quorate: bool | None = None
         nodes: dict[str, bool] = {}
-        for item in self.api.get("/cluster/status") or []:
+        for item in self._list("/cluster/status"):
             if item.get("type") == "cluster":
                 name = str(item.get("name", name))
                 quorate = bool(item.get("quorate"))
@@ -141,7 +145,7 @@ class ProxmoxBackend:
                 nodes[str(item.get("name"))] = bool(item.get("online"))
         ha = {
             str(item.get("sid")): str(item.get("state", "unknown"))
-            for item in self.api.get("/cluster/ha/status/current") or []
+            for item in self._list("/cluster/ha/status/current")
             if item.get("type") == "service"
         }
         return ClusterReading(name, quorate, nodes, ha)
@@ -163,9 +167,9 @@ class ProxmoxBackend:
                     continue
                 seen_shared.add(storage)
             path = f"/nodes/{item.get('node')}/storage/{storage}/content?content=backup"
-            for volume in self.api.get(path) or []:
+            for volume in self._list(path):
                 vmid = str(volume.get("vmid", ""))
-                made = float(volume.get("ctime") or 0)
+                made = _number(volume, "ctime")
                 if vmid and made > newest.get(vmid, (0.0, ""))[0]:
                     newest[vmid] = (made, storage)
         found = []
@@ -174,6 +178,14 @@ class ProxmoxBackend:
             last = newest.get(guest.ident)
             found.append(GuestBackup(guest, *last) if last else GuestBackup(guest, None))
         return found
+
+
+def _number(item: dict[str, Any], key: str) -> float:
+    """``item[key]`` as a number (0 when absent); BackendError when it is not one."""
+    value = item.get(key) or 0
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BackendError(f"the Proxmox VE API gave {key} = {value!r}, not a number")
+    return float(value)
 
 
 def _guest(item: dict[str, Any]) -> Guest:

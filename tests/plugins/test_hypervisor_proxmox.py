@@ -337,3 +337,18 @@ def test_bad_arguments_are_unknown(args: list[str], problem: str) -> None:
     assert result.code == 3, result
     assert result.text.startswith("HYPERVISOR UNKNOWN - bad arguments: "), result.text
     assert problem in result.text
+
+
+def test_answers_not_shaped_as_documented_are_critical(pve: FakePve, certs: Certificates) -> None:
+    pve.answers["/cluster/status"] = {"quorate": 1}
+    result = run(pve, certs, "--mode", "cluster")
+    assert (result.code, result.text) == (
+        2,
+        "HYPERVISOR CRITICAL - GET /cluster/status: the answer is not a list of entries",
+    )
+    pve.resources("node")[0]["mem"] = "lots"
+    result = run(pve, certs, "--mode", "host", "--node", "pve1")
+    assert (result.code, result.text) == (
+        2,
+        "HYPERVISOR CRITICAL - the Proxmox VE API gave mem = 'lots', not a number",
+    )
