@@ -222,6 +222,8 @@ def _ranges(args: argparse.Namespace) -> tuple[Range | None, Range | None]:
 def _proxmox(args: argparse.Namespace, deadline: Deadline) -> Any:
     if not args.url or not args.token_id:
         raise UsageError("--backend proxmox needs --url and --token-id")
+    if args.mode == "host" and not args.node:
+        raise UsageError("--mode host on Proxmox VE needs --node (the node to check)")
     user, _, token = args.token_id.partition("!")
     if "@" not in user or not token or not args.token_id.isprintable():
         raise UsageError(

@@ -176,8 +176,9 @@ class LibvirtBackend:
             for snapshot in self._call(f"listing snapshots of {name}", domain.listAllSnapshots):
                 xml = self._call(f"reading a snapshot of {name}", snapshot.getXMLDesc)
                 taken.append((snapshot.getName(), creation_time(xml)))
-            state = DOMAIN_STATES[0]
-            found.append(GuestSnapshots(Guest(name, state, ident=domain.UUIDString()), taken))
+            # The run state is not read: the snapshots mode does not judge it.
+            guest = Guest(name, "unknown", ident=domain.UUIDString())
+            found.append(GuestSnapshots(guest, taken))
         return found
 
 

@@ -69,14 +69,12 @@ class ProxmoxBackend:
 
     def host(self, node: str | None = None) -> HostReading:
         """The node's CPU and memory usage as /cluster/resources reports them."""
-        if not node:
-            raise BackendError("--node is required to check a Proxmox VE host")
         for item in self._resources("node"):
             if item.get("node") == node and item.get("type") == "node":
                 online = item.get("status") == "online"
                 cpu = item.get("cpu")
                 return HostReading(
-                    node,
+                    str(node),
                     100.0 * _number(item, "cpu") if online and cpu is not None else None,
                     int(_number(item, "mem")),
                     int(_number(item, "maxmem")),

@@ -327,6 +327,7 @@ def test_nobody_listening_is_critical(certs: Certificates) -> None:
         (["--mode", "host", "-w", "abc"], "argument --warning: invalid range 'abc'"),
         (["--mode", "backups", "-w", "3x"], "argument --warning: invalid age range '3x'"),
         (["--mode", "storage", "--expect-running", "a"], "--expect-running applies to"),
+        (["--mode", "host"], "--mode host on Proxmox VE needs --node"),
     ],
 )
 def test_bad_arguments_are_unknown(args: list[str], problem: str) -> None:
