@@ -54,6 +54,8 @@ DEFAULT_RANGES = {
 }
 AGE_MODES = ("snapshots", "backups")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# What a Proxmox VE node name (a host name) is made of; it goes into API paths as it is.
+NODE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._")
 
 
 # --- argument types ---------------------------------------------------------------------------
@@ -224,6 +226,8 @@ def _proxmox(args: argparse.Namespace, deadline: Deadline) -> Any:
         raise UsageError("--backend proxmox needs --url and --token-id")
     if args.mode == "host" and not args.node:
         raise UsageError("--mode host on Proxmox VE needs --node (the node to check)")
+    if args.node is not None and not NODE_CHARS.issuperset(args.node):
+        raise UsageError(f"--node must be a node's host name, got {one_line(args.node, 80)!r}")
     user, _, token = args.token_id.partition("!")
     if "@" not in user or not token or not args.token_id.isprintable():
         raise UsageError(

@@ -328,6 +328,7 @@ def test_nobody_listening_is_critical(certs: Certificates) -> None:
         (["--mode", "backups", "-w", "3x"], "argument --warning: invalid age range '3x'"),
         (["--mode", "storage", "--expect-running", "a"], "--expect-running applies to"),
         (["--mode", "host"], "--mode host on Proxmox VE needs --node"),
+        (["--node", "pve1/../x"], "--node must be a node's host name, got 'pve1/../x'"),
     ],
 )
 def test_bad_arguments_are_unknown(args: list[str], problem: str) -> None:
