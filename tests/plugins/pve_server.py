@@ -27,8 +27,7 @@ from typing import Any
 TOKEN_ID = "monitoring@pve!icinga"
 TOKEN_SECRET = "5f1c0c9e-93a2-4c4e-9c36-0d2a8f4b7e11"
 GiB = 1024**3
-# An hour ago, a day ago, ten days ago: ages the tests judge.
-NOW = time.time()
+# Units of the ages the tests judge (snapshots, backups), counted back from the server's start.
 HOUR, DAY = 3600.0, 86400.0
 
 
@@ -107,8 +106,9 @@ def backup_volume(storage: str, vmid: int, kind: str, made: float) -> dict[str, 
     }
 
 
-def default_answers() -> dict[str, Any]:
-    """Every path the check may GET (query included), and the ``data`` each one answers."""
+def default_answers(now: float) -> dict[str, Any]:
+    """Every path the check may GET (query included), and the ``data`` each one answers;
+    ages count back from ``now``."""
     return {
         "/cluster/resources": cluster_resources(),
         "/cluster/status": [
@@ -148,14 +148,14 @@ def default_answers() -> dict[str, Any]:
                 "type": "master",
                 "node": "pve1",
                 "status": "pve1 (active, Tue Dec  1 10:00:00 2026)",
-                "timestamp": int(NOW),
+                "timestamp": int(now),
             },
             {
                 "id": "lrm:pve1",
                 "type": "lrm",
                 "node": "pve1",
                 "status": "pve1 (active, Tue Dec  1 10:00:00 2026)",
-                "timestamp": int(NOW),
+                "timestamp": int(now),
             },
             {
                 "id": "service:vm:100",
@@ -173,7 +173,7 @@ def default_answers() -> dict[str, Any]:
         "/nodes/pve1/qemu/100/snapshot": [
             {
                 "name": "before-upgrade",
-                "snaptime": int(NOW - 10 * DAY),
+                "snaptime": int(now - 10 * DAY),
                 "description": "apt full-upgrade",
                 "vmstate": 0,
             },
@@ -195,13 +195,13 @@ def default_answers() -> dict[str, Any]:
             {"name": "current", "description": "You are here!", "digest": "0c0c", "running": 0},
         ],
         "/nodes/pve1/storage/local/content?content=backup": [
-            backup_volume("local", 100, "qemu", NOW - 30 * DAY),
+            backup_volume("local", 100, "qemu", now - 30 * DAY),
         ],
         "/nodes/pve2/storage/local/content?content=backup": [],
         "/nodes/pve1/storage/nfs-backup/content?content=backup": [
-            backup_volume("nfs-backup", 100, "qemu", NOW - 2 * HOUR),
-            backup_volume("nfs-backup", 101, "qemu", NOW - 3 * HOUR),
-            backup_volume("nfs-backup", 102, "lxc", NOW - 2 * DAY),
+            backup_volume("nfs-backup", 100, "qemu", now - 2 * HOUR),
+            backup_volume("nfs-backup", 101, "qemu", now - 3 * HOUR),
+            backup_volume("nfs-backup", 102, "lxc", now - 2 * DAY),
         ],
     }
 
@@ -221,7 +221,8 @@ class FakePve(ThreadingHTTPServer):
         )
         self.port: int = self.server_address[1]
         self.url = f"https://127.0.0.1:{self.port}"
-        self.answers = default_answers()
+        self.now = time.time()
+        self.answers = default_answers(self.now)
         self.seen: list[tuple[str, str]] = []
         self.delay = 0.0
         self.stopping = threading.Event()

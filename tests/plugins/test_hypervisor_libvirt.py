@@ -25,7 +25,6 @@ libvirt = pytest.importorskip("libvirt", reason="libvirt-python (vigie[libvirt])
 
 # virDomainState
 RUNNING, BLOCKED, PAUSED, SHUTOFF, CRASHED, PMSUSPENDED = 1, 2, 3, 5, 6, 7
-NOW = time.time()
 DAY = 86400
 
 
@@ -193,10 +192,11 @@ def test_expected_running_and_ignored_guests(tmp_path: Path) -> None:
 
 
 def test_snapshot_age_and_count(tmp_path: Path) -> None:
+    now = time.time()
     uri = node(
         tmp_path,
-        domain("web01", snapshots=(("before-upgrade", NOW - 40 * DAY), ("nightly", NOW - DAY))),
-        domain("db01", snapshots=(("pre-migration", NOW - 3 * DAY),)),
+        domain("web01", snapshots=(("before-upgrade", now - 40 * DAY), ("nightly", now - DAY))),
+        domain("db01", snapshots=(("pre-migration", now - 3 * DAY),)),
         domain("dns01"),
     )
     result = libvirt_check(uri, "--mode", "snapshots")
