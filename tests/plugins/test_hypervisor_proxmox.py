@@ -303,7 +303,7 @@ def test_a_slow_api_is_answered_within_the_timeout(pve: FakePve, certs: Certific
     assert result.code == 2, result
     assert result.text.startswith("HYPERVISOR CRITICAL - Proxmox VE API: network timeout after")
     assert "waiting for the answer to GET /cluster/resources?type=vm" in result.text
-    assert took < 3.5, took
+    assert took < 10, took  # the fake would have answered after 20 s
 
 
 def test_nobody_listening_is_critical(certs: Certificates) -> None:
