@@ -227,8 +227,9 @@ def test_snapshot_age_and_count(tmp_path: Path) -> None:
 # --- what goes wrong ------------------------------------------------------------------------
 
 
-def test_a_hypervisor_that_cannot_be_reached_is_critical(tmp_path: Path) -> None:
-    result = libvirt_check(f"test://{tmp_path}/absent.xml", "--mode", "guests")
+@pytest.mark.parametrize("mode", ["host", "storage", "guests", "snapshots"])
+def test_a_hypervisor_that_cannot_be_reached_is_critical(tmp_path: Path, mode: str) -> None:
+    result = libvirt_check(f"test://{tmp_path}/absent.xml", "--mode", mode)
     assert result.code == 2, result
     assert result.text.startswith(f"HYPERVISOR CRITICAL - cannot connect to test://{tmp_path}/")
 

@@ -133,6 +133,14 @@ def test_storage_include_ignore_and_every_node(pve: FakePve, certs: Certificates
     ]
 
 
+def test_an_unavailable_storage_is_critical(pve: FakePve, certs: Certificates) -> None:
+    pve.resources("storage")[1].update(status="unknown", disk=0, maxdisk=0)
+    result = run(pve, certs, "--mode", "storage", "--node", "pve1")
+    assert result.code == 2, result
+    assert result.text.startswith("HYPERVISOR CRITICAL - pool local-lvm is unavailable; 3 storage")
+    assert "local-lvm_usage" not in perfdata(result)
+
+
 # --- guests ---------------------------------------------------------------------------------
 
 
