@@ -97,3 +97,11 @@ def check_http_resolving(
         script = 'mount --bind "$0" /etc/hosts && exec "$@"'
         argv = ["unshare", "--mount", "sh", "-c", script, hosts_file.name]
         return run_command([*argv, str(CHECK_HTTP), *args], env=env)
+
+
+CHECK_SMTP = BIN / "check_vigie_smtp"
+
+
+def check_smtp(*args: str, env: dict[str, str] | None = None) -> PluginRun:
+    """Run the installed check_vigie_smtp console script with ``args``."""
+    return run_command([str(CHECK_SMTP), *args], env=env)
