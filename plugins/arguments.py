@@ -8,6 +8,8 @@ arguments of its CheckCommand and logs that command line, so:
 - every check has -h, -V, -v, -t and --timeout-result, the way the plugin guidelines
   and the monitoring-plugins project spell them;
 - thresholds are Nagios ranges (``10``, ``5:10``, ``~:3``, ``@0:2``) in plain decimals;
+- a port, a host name and a certificate's days left (``WARN[,CRIT]``) read the same in
+  every check;
 - secrets come from the environment or a file, never from the command line.
 
 ``PluginError`` (bad input found after parsing) and ``UsageError`` (options that parse

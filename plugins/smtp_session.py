@@ -19,7 +19,7 @@ import time
 
 from plugins import network
 from plugins.nagios import Metric, Resource
-from plugins.smtp_wire import Closed, Reply, SmtpWire, WireError, authenticate, choose_mechanism
+from plugins.smtp_wire import Reply, SmtpWire, WireError, authenticate, choose_mechanism
 from plugins.wording import one_line
 
 TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
@@ -177,6 +177,7 @@ class SmtpSession(Resource):
             reply = wire.command("STARTTLS")
             if reply.code != 220:
                 raise Failure(f"{where} refused STARTTLS: {reply.shown()}")
+            self.steps.step(f"negotiating TLS with {where}")
             sock = wire.start_tls(self.tls_context(), self._server_name())
             self._handshake(sock, asked)
             self._hello(wire)  # RFC 3207, 4.2: what was said before TLS is forgotten
@@ -308,10 +309,9 @@ class SmtpSession(Resource):
         if said is not None:
             return said
         activity = self.steps.activity
-        if isinstance(exc, Closed):
-            return f"{settings.where} {exc} while {activity}"
         if isinstance(exc, WireError):
-            return f"{settings.where} broke SMTP while {activity}: {exc}"
+            # The activity names the server: "... while saying EHLO to mx.example port 25".
+            return f"{exc} while {activity}"
         return f"error while {activity}: {one_line(exc)}"
 
     def _read_unverified_certificate(self) -> None:

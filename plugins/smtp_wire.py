@@ -82,7 +82,7 @@ def _parse_line(raw: bytes) -> tuple[int, bool, str]:
     line = raw.rstrip(b"\r\n")
     code, separator = line[:3], line[3:4]
     if not (len(code) == 3 and code.isdigit() and code[:1] in b"2345" and separator in b" -"):
-        raise WireError(f"not an SMTP reply: {one_line(repr(bytes(line[:80])), 100)}")
+        raise WireError(f"not an SMTP reply ({one_line(repr(bytes(line[:80])), 100)})")
     # Replies are ASCII (RFC 5321), UTF-8 with SMTPUTF8; anything else is shown escaped.
     return int(code), separator != b"-", line[4:].decode("utf-8", "backslashreplace")
 
@@ -122,7 +122,7 @@ class SmtpWire:
             if not raw.endswith(b"\n"):
                 if raw:
                     _log.info("S: %s (cut off)", one_line(raw.decode("utf-8", "replace")))
-                raise Closed("closed the connection" + (" in mid-reply" if lines or raw else ""))
+                raise Closed("connection closed" + (" in mid-reply" if lines or raw else ""))
             line_code, last, text = _parse_line(raw)
             if lines and line_code != code:
                 raise WireError(f"a reply whose lines carry codes {code} and {line_code}")
@@ -140,7 +140,7 @@ class SmtpWire:
         if self.reader.buffer:
             # Bytes sent before the handshake would be read as if they came over TLS:
             # the STARTTLS command injection of CVE-2011-0411. Never trust them.
-            raise WireError("sent data after its reply to STARTTLS, before TLS began")
+            raise WireError("data after the reply to STARTTLS, before TLS began,")
         self.sock.settimeout(self.budget())
         sock = tls.wrap(context, self.sock, server_name)
         assert not isinstance(sock, tls.TlsInTls)  # SMTP runs on a plain socket first

@@ -106,6 +106,7 @@ class HostileSmtp(LoopbackListener):
                 conn.sendall(b"454 4.7.0 TLS not available due to local problem\r\n")
             elif behaviour == "starttls-broken":
                 conn.sendall(b"220 2.0.0 Ready to start TLS\r\n")
+                conn.recv(4096)  # the client's hello, answered with plain text
                 conn.sendall(b"this is not a TLS handshake at all\r\n" * 4)
                 return False
             elif behaviour == "starttls-injection":
