@@ -19,7 +19,7 @@ STOCK = {
     "extra_includes": ("<plugins>",),
     "extra_constants": {"PluginDir": "/usr/lib/nagios/plugins"},
 }
-PLUGINS = {"vigie-http": "check_vigie_http"}
+PLUGINS = {"vigie-http": "check_vigie_http", "vigie-smtp": "check_vigie_smtp"}
 
 
 def validated(start_icinga: StartIcinga, objects: str = "") -> IcingaSandbox:
