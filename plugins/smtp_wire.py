@@ -168,16 +168,18 @@ def authenticate(wire: SmtpWire, mechanism: str, user: str, password: str) -> Re
         return base64.b64encode(data).decode("ascii")
 
     login, secret = user.encode("utf-8"), password.encode("utf-8")
+    answers: list[str] = []
     if mechanism == "PLAIN":
         # RFC 4616: an empty authorization identity, then the user and the password.
         credentials = encoded(b"\0" + login + b"\0" + secret)
-        return wire.command("AUTH PLAIN " + credentials, secret=True)
-    reply = wire.command(f"AUTH {mechanism}")
-    if mechanism == "LOGIN":
+        reply = wire.command("AUTH PLAIN " + credentials, secret=True)
+    elif mechanism == "LOGIN":
+        reply = wire.command("AUTH LOGIN")
         answers = [encoded(login), encoded(secret)]
     else:  # CRAM-MD5, RFC 2195: the user and an HMAC-MD5 of the server's challenge
         import hmac  # only for CRAM-MD5
 
+        reply = wire.command("AUTH CRAM-MD5")
         if reply.code != 334:
             return reply
         try:

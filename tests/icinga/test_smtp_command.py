@@ -145,3 +145,19 @@ object Host "other" {{
     refused = result_of(sandbox, "refused")
     assert refused["exit_status"] == 2, refused
     assert f"refused the recipient <{REFUSED}>: 550 5.1.1" in refused["output"]
+
+
+def test_an_entry_that_is_not_a_dictionary_is_named(start_icinga: StartIcinga) -> None:
+    sandbox = start_icinga(
+        build_only=True,
+        objects="""
+object Host "mail01" {
+  import "vigie-level-b"
+  check_command = "dummy"
+  vars.vigie_smtp["smtp"] = "mx.acme.example"
+}
+""",
+    )
+    checked = sandbox.validate()
+    assert checked.returncode != 0
+    assert 'host mail01: vars.vigie_smtp["smtp"] must be a dictionary' in checked.stdout

@@ -14,6 +14,7 @@ import pytest
 
 BIN = Path(sys.executable).parent
 CHECK_HTTP = BIN / "check_vigie_http"
+CHECK_SMTP = BIN / "check_vigie_smtp"
 
 
 class PluginRun:
@@ -97,9 +98,6 @@ def check_http_resolving(
         script = 'mount --bind "$0" /etc/hosts && exec "$@"'
         argv = ["unshare", "--mount", "sh", "-c", script, hosts_file.name]
         return run_command([*argv, str(CHECK_HTTP), *args], env=env)
-
-
-CHECK_SMTP = BIN / "check_vigie_smtp"
 
 
 def check_smtp(*args: str, env: dict[str, str] | None = None) -> PluginRun:

@@ -391,3 +391,15 @@ def test_bad_arguments_are_one_unknown_line(flags: tuple[str, ...], problem: str
 def test_a_host_is_required() -> None:
     run = check_smtp("-p", "25")
     assert run.code == 3 and "-H/--hostname or -I/--ip is required" in run.first, run
+
+
+def test_help_lists_every_flag_and_exits_unknown() -> None:
+    run = check_smtp("--help")
+    assert run.code == 3, run
+    for flag in (
+        "--hostname", "--ip", "--port", "--expect", "--fqdn", "--starttls", "--tls", "--sni",
+        "--ca-file", "--insecure", "--certificate", "--auth-user", "--password-file",
+        "--auth-mechanism", "--allow-plaintext-auth", "--mail-from", "--rcpt-to", "--send",
+        "--warning", "--critical", "--timeout", "--timeout-result", "$VIGIE_SMTP_PASSWORD",
+    ):  # fmt: skip
+        assert flag in run.stdout, flag
