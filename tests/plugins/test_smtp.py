@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 import socket
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from plugins.smtp_options import this_host_name
-from tests.plugins.running import PluginRun, check_smtp
+from tests.plugins.running import CHECK_SMTP, PluginRun, check_smtp, run_command
 from tests.servers.pki import Certificates
 from tests.servers.smtp import PASSWORD, REFUSED, USER, SmtpServer
 
@@ -403,3 +404,35 @@ def test_help_lists_every_flag_and_exits_unknown() -> None:
         "--warning", "--critical", "--timeout", "--timeout-result", "$VIGIE_SMTP_PASSWORD",
     ):  # fmt: skip
         assert flag in run.stdout, flag
+
+
+# --- start-up -------------------------------------------------------------------------
+
+HEAVY = {"smtplib", "email", "http.client", "urllib.request", "requests", "idna"}
+
+
+def imported_modules(*args: str, env: dict[str, str] | None = None) -> tuple[PluginRun, set[str]]:
+    """Run check_vigie_smtp under ``python -X importtime``: its run and every module loaded."""
+    run = run_command([sys.executable, "-X", "importtime", str(CHECK_SMTP), *args], env=env)
+    modules = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)$", run.stderr, re.M))
+    assert "plugins.smtp" in modules, run
+    return run, modules
+
+
+def test_a_plain_session_loads_no_tls_and_no_auth_modules(smtp_server: Start) -> None:
+    server = smtp_server()
+    args = ("--mail-from", "a@vigie.example", "--rcpt-to", "b@acme.example", "--send")
+    run, modules = imported_modules("-H", "127.0.0.1", "-p", str(server.port), *args)
+    assert run.code == 0, run
+    assert modules & (HEAVY | {"ssl", "_ssl", "base64", "hmac"}) == set()
+
+
+def test_tls_and_auth_load_ssl_and_base64_only(smtp_server: Start, certs: Certificates) -> None:
+    server = smtp_server(starttls="valid", auth=True)
+    run, modules = imported_modules(
+        "-H", "localhost", "-p", str(server.port), "-S", "--ca-file", str(certs.ca),
+        "--auth-user", USER, "--auth-mechanism", "LOGIN", env=WITH_PASSWORD,
+    )  # fmt: skip
+    assert run.code == 0, run
+    assert {"ssl", "base64"} <= modules
+    assert modules & (HEAVY | {"hmac"}) == set()
