@@ -252,7 +252,7 @@ class Settings:
         self.port: int = args.port or SUBMISSION_PORTS[self.implicit_tls]
         self.expect: int = args.expect
         self.ehlo_name: str = args.fqdn or this_host_name()
-        self.cert_name: str = args.sni or self.host
+        self.cert_name: str = _idna(args.sni or self.host, "--sni" if args.sni else "-H")
         self.ca_file: str | None = args.ca_file
         self.verify: bool = not args.insecure
         self.certificate: tuple[float, float] | None = args.certificate
@@ -309,6 +309,14 @@ class Settings:
             raise UsageError("--rcpt-to needs --mail-from: RCPT comes after MAIL")
         if self.send and not self.rcpt_to:
             raise UsageError("--send needs --mail-from and at least one --rcpt-to")
+
+
+def _idna(name: str, flag: str) -> str:
+    """``name`` as SNI and the certificate carry it: an international name in IDNA form."""
+    try:
+        return ascii_name(name)
+    except BadName as exc:
+        raise UsageError(f"{flag}: {exc}") from None
 
 
 def this_host_name() -> str:

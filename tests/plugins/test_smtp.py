@@ -187,6 +187,20 @@ def test_sni_names_the_certificate(smtp_server: Start, certs: Certificates) -> N
     assert run.code == 0, run
 
 
+def test_an_international_name_is_checked_in_its_idna_form(
+    smtp_server: Start, certs: Certificates
+) -> None:
+    # The certificate names xn--bcher-kva.example; the admin writes bücher.example.
+    server = smtp_server(implicit="idn")
+    ca = ("--tls", "--ca-file", str(certs.ca), "-I", "127.0.0.1", "-p", str(server.port))
+    run = check_smtp("-H", "bücher.example", *ca)
+    assert run.code == 0, run
+    run = check_smtp("-H", "127.0.0.1", "--sni", "bücher.example", *ca)
+    assert run.code == 0, run
+    run = check_smtp("-H", "ü" + "x" * 70 + ".example", *ca)
+    assert run.code == 3 and "not a valid international domain name" in run.text, run
+
+
 def test_certificate_days_warn_then_crit(smtp_server: Start, certs: Certificates) -> None:
     server = smtp_server(starttls="expiring")
     ca = ("-S", "--ca-file", str(certs.ca))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.plugins.running import PluginRun, check_smtp
+from tests.plugins.running import CHECK_SMTP, PluginRun, check_smtp, run_with_resolver
 from tests.servers.smtp_scripted import HostileSmtp
 
 Start = Callable[[str], HostileSmtp]
@@ -122,3 +123,31 @@ def test_a_banner_with_terminal_escapes_is_printed_escaped(hostile_smtp: Start) 
     assert run.code == 0, run
     assert one_line(run).startswith("SMTP OK - 220 mx.vigie.test \\x1b[2J\\x07ready, ")
     assert "\x1b" not in run.stdout and "\x07" not in run.stdout
+
+
+@pytest.fixture
+def deaf_resolver() -> Iterator[str]:
+    """A DNS server address on loopback that takes every query and never answers."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind(("127.77.0.53", 53))
+    except OSError as error:
+        sock.close()
+        pytest.skip(f"cannot listen on 127.77.0.53 port 53: {error}")
+    yield "127.77.0.53"
+    sock.close()
+
+
+@pytest.mark.parametrize(("choice", "code"), [("warning", 1), ("unknown", 3)])
+def test_a_resolver_that_never_answers_ends_at_t_in_the_state_chosen(
+    deaf_resolver: str, choice: str, code: int
+) -> None:
+    # The plugin waits inside the C library's resolver, where no signal reaches Python:
+    # its own deadline ends the run all the same, in the --timeout-result state.
+    argv = [str(CHECK_SMTP), "-H", "mx.vigie-test.invalid", "-t", "2", "--timeout-result", choice]
+    run = run_with_resolver(deaf_resolver, argv)
+    assert run.code == code, run
+    assert run.stdout == (
+        f"SMTP {choice.upper()} - plugin timeout: no result after 2 s (-t), still resolving "
+        "mx.vigie-test.invalid\n"
+    )
