@@ -80,9 +80,9 @@ def build_parser() -> arguments.PluginArgumentParser:
         "STARTTLS, certificate 83 days, 0.041 s | time=0.041s;W;C;0 ...",
         epilog=(
             "Perfdata, in seconds and days: time (the whole dialogue, QUIT included),\n"
-            "time_connect (TCP), time_banner (from connected to the banner), time_tls (the\n"
-            "STARTTLS command and the handshake, or the implicit handshake), time_auth\n"
-            "(AUTH), cert_days_left (with TLS).\n\n"
+            "time_connect (TCP), time_banner (from connected, or from the handshake with\n"
+            "--tls, to the banner), time_tls (the STARTTLS command and the handshake, or\n"
+            "the implicit handshake), time_auth (AUTH), cert_days_left (with TLS).\n\n"
             "Every failure of the server is CRITICAL, one line naming the step and why: a\n"
             "banner other than -e, STARTTLS not offered with -S, a certificate not trusted,\n"
             "AUTH refused, a sender or recipient refused (with the server's reply).\n"
