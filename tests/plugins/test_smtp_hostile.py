@@ -30,6 +30,7 @@ def one_line(run: PluginRun) -> str:
     [
         ("silent", "waiting for the banner of"),
         ("drip", "waiting for the banner of"),
+        ("endless-slow", "saying EHLO to"),
         ("quit-silent", None),
     ],
 )

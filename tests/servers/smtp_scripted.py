@@ -5,7 +5,8 @@ silent             accepts and never sends a banner (until the test ends)
 drip               sends its banner one byte a second
 garbage            answers with an SSH banner
 drop-mid-ehlo      cuts the connection in the middle of its EHLO reply
-endless            answers EHLO with continuation lines that never end
+endless            answers EHLO with continuation lines that never end, all at once
+endless-slow       the same, a line every 50 ms
 helo-only          an old server: 502 to EHLO, 250 to HELO
 no-starttls        offers no STARTTLS
 starttls-refused   offers STARTTLS, answers it 454
@@ -125,10 +126,11 @@ class HostileSmtp(LoopbackListener):
         elif behaviour == "drop-mid-ehlo":
             conn.sendall(b"250-mx.vigie.test\r\n250-PIPEL")
             return False
-        elif behaviour == "endless":
-            # Far more lines than any client should take, each at once: bounded all the same.
+        elif behaviour.startswith("endless"):
+            # Far more lines than any client should take: bounded all the same.
+            pause = 0.05 if behaviour == "endless-slow" else 0.0
             for index in range(100_000):
-                if self.stopping.is_set():
+                if self.stopping.wait(pause):
                     return False
                 conn.sendall(b"250-X-VIGIE-%d\r\n" % index)
             return False
