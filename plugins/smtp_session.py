@@ -64,10 +64,9 @@ class Session:
         """Days until the server's certificate expires (negative once expired)."""
         if self.cert_not_after is None:
             return None
-        import datetime  # only with TLS, which has imported it already (plugins.tls)
+        from plugins import tls  # only with TLS, which has imported it already
 
-        left = self.cert_not_after - datetime.datetime.now(datetime.UTC)
-        return left.total_seconds() / 86400
+        return tls.days_left(self.cert_not_after)
 
 
 class SmtpSession(Resource):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import gzip
 import re
 import socket
@@ -123,3 +124,11 @@ def test_certificate_days_is_warn_then_crit(text: str, days: tuple[float, float]
 def test_certificate_days_refuses_the_rest(text: str, problem: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError, match=problem):
         arguments.certificate_days(text)
+
+
+def test_days_left_counts_fractions_and_goes_negative() -> None:
+    from plugins import tls
+
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    assert tls.days_left(now + datetime.timedelta(days=2, hours=12), now) == 2.5
+    assert tls.days_left(now - datetime.timedelta(days=10), now) == -10
