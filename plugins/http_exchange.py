@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 
-from plugins import http_body, http_headers, http_target, http_wire, network
+from plugins import http_body, http_headers, http_response, http_target, http_wire, network
 from plugins.nagios import Metric, Resource
 from plugins.wording import one_line
 
@@ -384,19 +384,7 @@ class HttpExchange(Resource):
         )
         if said is not None:
             return said
-        if isinstance(exc, http_wire.NoAnswer):
-            return f"{where} closed the connection without answering"
-        if isinstance(exc, http_wire.NotHttp):
-            return f"{where} did not answer with HTTP: {one_line(repr(exc.line), 80)}"
-        if isinstance(exc, http_wire.TruncatedHead):
-            return f"{where} closed the connection in the middle of the response headers"
-        if isinstance(exc, http_wire.IncompleteBody):
-            more = f", {exc.missing} more were announced" if exc.missing else ""
-            received = self.exchange.body.wire_size
-            return f"{where} closed the connection after {received} bytes of the body{more}"
-        if isinstance(exc, http_wire.WireError):
-            return f"invalid HTTP response from {where}: {one_line(exc, 120)}"
-        return f"cannot send the request to {where}: {one_line(exc)}"
+        return http_response.describe(exc, where, received=self.exchange.body.wire_size)
 
     def _read_unverified_certificate(self, target: Target) -> None:
         """After a failure, read the certificate's dates without verifying it.

@@ -21,7 +21,13 @@ from plugins.http_headers import (
     field_value,
     header_option,
 )
-from plugins.http_request import argv_bytes, status_codes
+from plugins.http_request import (
+    address_option,
+    argv_bytes,
+    hostname_option,
+    server_name_option,
+    status_codes,
+)
 from plugins.http_wire import is_token
 from plugins.nagios import Range
 from plugins.wording import one_line
@@ -37,9 +43,6 @@ MAX_SIZE = 10**12  # bytes (-m): a terabyte
 # -M: a huge age (99999d) is how an admin asks for a dated document of any age.
 MAX_AGE_DAYS = 999999
 MAX_CERT_DAYS = 36500  # -C: a century
-# What cannot be part of a host name, an address or a server name, besides whitespace
-# and control characters: the signs of a URL given where a name was wanted.
-URL_SIGNS = frozenset("/?#@\\")
 
 
 # --- flag types -----------------------------------------------------------------------
@@ -117,51 +120,6 @@ def _uri(text: str) -> str:
     )
 
 
-def _name_problem(text: str) -> str | None:
-    """Why ``text`` cannot be a host name, an address or a server name, if it cannot."""
-    if any(char.isspace() or not char.isprintable() for char in text):
-        return "spaces or control characters"
-    if not URL_SIGNS.isdisjoint(text):
-        return "a URL, not a name"
-    if text.startswith("[") and "]" not in text:
-        return "an IPv6 address without its closing ]"
-    return None
-
-
-def _hostname(text: str) -> str:
-    # Empty stays empty: "not given", as an Icinga var that resolves to nothing passes it.
-    problem = _name_problem(text)
-    if problem:
-        raise argparse.ArgumentTypeError(
-            f"invalid host {one_line(repr(text), 200)}: {problem}; expected a host "
-            "name or address, optionally with :PORT"
-        )
-    return text
-
-
-def _address(text: str) -> str:
-    brackets = "[" in text or "]" in text
-    problem = _name_problem(text) or (
-        "brackets (an IPv6 address goes without)" if brackets else None
-    )
-    if problem:
-        raise argparse.ArgumentTypeError(
-            f"invalid address {one_line(repr(text), 200)}: {problem}; expected an "
-            "IP address or a host name"
-        )
-    return text
-
-
-def _server_name(text: str) -> str:
-    problem = _name_problem(text)
-    if problem or not text:
-        raise argparse.ArgumentTypeError(
-            f"invalid server name {one_line(repr(text), 200)}: "
-            f"{problem or 'empty'}; expected a host name"
-        )
-    return text
-
-
 def _regex(text: str) -> str:
     try:
         re.compile(text)
@@ -205,7 +163,7 @@ def build_parser() -> arguments.PluginArgumentParser:
     target.add_argument(
         "-H",
         "--hostname",
-        type=_hostname,
+        type=hostname_option,
         metavar="HOST",
         help="virtual host name: Host header, SNI and certificate name; HOST:PORT puts the "
         "port in the Host header only, as check_http does",
@@ -213,7 +171,7 @@ def build_parser() -> arguments.PluginArgumentParser:
     target.add_argument(
         "-I",
         "--ip",
-        type=_address,
+        type=address_option,
         metavar="ADDRESS",
         help="address to connect to (default: HOST resolved)",
     )
@@ -233,7 +191,7 @@ def build_parser() -> arguments.PluginArgumentParser:
     tls.add_argument("-S", "--ssl", action="store_true", help="use TLS (https)")
     tls.add_argument(
         "--sni",
-        type=_server_name,
+        type=server_name_option,
         metavar="NAME",
         help="server name to send in SNI and to verify the certificate against "
         "(default: the host name; implies -S)",

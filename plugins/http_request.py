@@ -21,6 +21,10 @@ from plugins.http_target import DEFAULT_PORTS, Proxies, Target
 from plugins.network import BadName, ascii_name
 from plugins.wording import one_line
 
+# What cannot be part of a host name, an address or a server name, besides whitespace
+# and control characters: the signs of a URL given where a name was wanted.
+URL_SIGNS = frozenset("/?#@\\")
+
 TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
     from plugins.nagios import Range
@@ -102,6 +106,54 @@ class Request:
     def want_age(self) -> bool:
         """True when -M asks for the document's age."""
         return self.max_age is not None
+
+
+def _name_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a host name, an address or a server name, if it cannot."""
+    if any(char.isspace() or not char.isprintable() for char in text):
+        return "spaces or control characters"
+    if not URL_SIGNS.isdisjoint(text):
+        return "a URL, not a name"
+    if text.startswith("[") and "]" not in text:
+        return "an IPv6 address without its closing ]"
+    return None
+
+
+def hostname_option(text: str) -> str:
+    """argparse type of -H: a host name or address, optionally with :PORT."""
+    # Empty stays empty: "not given", as an Icinga var that resolves to nothing passes it.
+    problem = _name_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(
+            f"invalid host {one_line(repr(text), 200)}: {problem}; expected a host "
+            "name or address, optionally with :PORT"
+        )
+    return text
+
+
+def address_option(text: str) -> str:
+    """argparse type of -I: an address or a host name, IPv6 without brackets."""
+    brackets = "[" in text or "]" in text
+    problem = _name_problem(text) or (
+        "brackets (an IPv6 address goes without)" if brackets else None
+    )
+    if problem:
+        raise argparse.ArgumentTypeError(
+            f"invalid address {one_line(repr(text), 200)}: {problem}; expected an "
+            "IP address or a host name"
+        )
+    return text
+
+
+def server_name_option(text: str) -> str:
+    """argparse type of --sni: a host name."""
+    problem = _name_problem(text)
+    if problem or not text:
+        raise argparse.ArgumentTypeError(
+            f"invalid server name {one_line(repr(text), 200)}: "
+            f"{problem or 'empty'}; expected a host name"
+        )
+    return text
 
 
 def argv_bytes(text: str) -> bytes:

@@ -10,6 +10,7 @@ was wrong, for the caller to turn into one CRITICAL line. The body itself is rea
 from __future__ import annotations
 
 from plugins.line_reader import LineReader, LineTooLong
+from plugins.wording import one_line
 
 # What a server may send before its body. Generous for any real server (http.client and
 # curl allow about as much), small enough that a hostile one cannot hoard our memory.
@@ -204,3 +205,22 @@ def read_status_line(reader: LineReader, response: Response) -> None:
         raise WireError(f"unsupported protocol version {parts[0][:20]!r}")
     response.version, response.status = parts[0], int(parts[1])
     response.reason = parts[2].strip() if len(parts) > 2 else ""
+
+
+def describe(exc: BaseException, where: str, received: int) -> str:
+    """One line for what the server got wrong (or a request that could not be sent).
+
+    ``where`` names the server as messages do, ``received`` the body's bytes so far.
+    """
+    if isinstance(exc, NoAnswer):
+        return f"{where} closed the connection without answering"
+    if isinstance(exc, NotHttp):
+        return f"{where} did not answer with HTTP: {one_line(repr(exc.line), 80)}"
+    if isinstance(exc, TruncatedHead):
+        return f"{where} closed the connection in the middle of the response headers"
+    if isinstance(exc, IncompleteBody):
+        more = f", {exc.missing} more were announced" if exc.missing else ""
+        return f"{where} closed the connection after {received} bytes of the body{more}"
+    if isinstance(exc, WireError):
+        return f"invalid HTTP response from {where}: {one_line(exc, 120)}"
+    return f"cannot send the request to {where}: {one_line(exc)}"

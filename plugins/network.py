@@ -14,6 +14,7 @@ has loaded it, and ``idna`` only for names that are not ASCII.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import sys
@@ -21,7 +22,7 @@ import time
 
 TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from plugins.deadline import Deadline
 
@@ -42,8 +43,9 @@ class Steps:
     """What a check is doing on the network, and how long its next wait may take.
 
     ``step(activity)`` records the activity (``connecting to 192.0.2.1 port 25``) for the
-    timeout and failure messages; ``budget()`` is the timeout of the next wait and raises
-    TimeoutError once the network deadline has passed.
+    timeout and failure messages, ``timed`` also times it (perfdata like ``time_banner``);
+    ``budget()`` is the timeout of the next wait and raises TimeoutError once the network
+    deadline has passed.
     """
 
     def __init__(self, deadline: Deadline) -> None:
@@ -66,6 +68,14 @@ class Steps:
         if left <= 0:
             raise TimeoutError("no time left")
         return left
+
+    @contextlib.contextmanager
+    def timed(self, activity: str, timings: dict[str, float], name: str) -> Iterator[None]:
+        """A step whose duration lands in ``timings[name]`` when it completes."""
+        self.step(activity)
+        started = time.perf_counter()
+        yield
+        timings[name] = time.perf_counter() - started
 
     def timeout_message(self) -> str:
         """``network timeout after 2.5 s waiting for ...``: the step that ran out of time."""
@@ -122,36 +132,48 @@ def connect(
     _log.info("%s resolves to %s", host, ", ".join(address for _, address in addresses))
     failures: list[str] = []
     last_error: OSError | None = None
-    first_attempt = time.perf_counter()
-    for index, (address_family, address) in enumerate(addresses):
-        step(f"connecting to {address} port {port}")
-        left = budget()
-        share = left / (len(addresses) - index)
-        sock = socket.socket(address_family, socket.SOCK_STREAM)
-        started = time.perf_counter()
-        try:
-            sock.settimeout(share)
-            sock.connect((address, port))
-        except OSError as exc:
-            sock.close()
-            last_error = exc
-            waited = time.perf_counter() - started
-            said = (
-                f"no answer in {waited:.1f} s"
-                if isinstance(exc, TimeoutError)
-                else (exc.strerror or str(exc))
-            )
-            failures.append(f"{address} {said}")
-            _log.info("connecting to %s port %s failed: %s", address, port, said)
-            continue
-        _log.info("connected to %s port %s (%s)", address, port, FAMILIES.get(address_family))
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock, time.perf_counter() - first_attempt
-    if last_error is None:
-        raise ConnectError(f"{host} has no address to connect to")
-    if len(failures) == 1:
-        raise last_error
+    first_attempt = started = time.perf_counter()
+    address, recorded = "", True
+    try:
+        for index, (address_family, address) in enumerate(addresses):
+            step(f"connecting to {address} port {port}")
+            share = budget() / (len(addresses) - index)
+            started, recorded = time.perf_counter(), False
+            sock = socket.socket(address_family, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(share)
+                sock.connect((address, port))
+            except OSError as exc:
+                sock.close()
+                last_error = exc
+                said = _failed(exc, started)
+                failures.append(f"{address} {said}")
+                recorded = True
+                _log.info("connecting to %s port %s failed: %s", address, port, said)
+                continue
+            _log.info("connected to %s port %s (%s)", address, port, FAMILIES.get(address_family))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return sock, time.perf_counter() - first_attempt
+    except TimeoutError:
+        # The network deadline (an alarm) may strike anywhere in the loop: after another
+        # address failed, saying what each one did is still the better message.
+        if not failures:
+            raise
+        if not recorded:
+            failures.append(f"{address} no answer in {time.perf_counter() - started:.1f} s")
+    else:
+        if last_error is None:
+            raise ConnectError(f"{host} has no address to connect to")
+        if len(failures) == 1:
+            raise last_error
     raise ConnectError(f"no address of {host} answered on port {port}: {'; '.join(failures)}")
+
+
+def _failed(exc: OSError, started: float) -> str:
+    """What an address did instead of answering: ``no answer in 2.5 s``, ``refused``..."""
+    if isinstance(exc, TimeoutError):
+        return f"no answer in {time.perf_counter() - started:.1f} s"
+    return exc.strerror or str(exc)
 
 
 def describe(

@@ -64,15 +64,22 @@ class PluginCheck(Check):
 
 
 class _Output(Output):
-    """nagiosplugin's output, with the perfdata kept on the first line at every verbosity."""
+    """nagiosplugin's output, with the perfdata kept on the first line at every verbosity,
+    and no control character anywhere: a check words what servers said, and a status
+    line must stay one line."""
 
     def add(self, check: Check) -> None:
-        self.status = self.format_status(check)
+        self.status = clean(self.format_status(check))
         perfdata = self.format_perfdata(check)
         if perfdata:
             self.status += " " + perfdata
         if self.verbose > 0:
             self.add_longoutput(check.verbose_str)
+
+    def add_longoutput(self, text: str | list[str]) -> None:
+        lines = text if isinstance(text, list | tuple) else str(text).splitlines()
+        for line in lines:
+            super().add_longoutput(clean(line))
 
 
 class _CleanFormatter(logging.Formatter):

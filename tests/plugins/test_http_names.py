@@ -111,21 +111,35 @@ def test_an_address_that_never_answers_does_not_use_up_the_deadline(
     assert http_server.requests, "the second address was never tried"
 
 
-def test_when_no_address_answers_each_is_named() -> None:
-    holes = [Blackhole("::1")]
-    holes.append(Blackhole(LOOPBACK, holes[0].port))
-    try:
-        run = check_http_resolving(
-            [("::1", "nowhere.test"), (LOOPBACK, "nowhere.test")],
-            *("-H", "nowhere.test", "-p", str(holes[0].port), "-t", "2"),
-        )
-    finally:
+def blackholes_on_one_port(request: pytest.FixtureRequest, *addresses: str) -> int:
+    """A port where each of ``addresses`` never answers, until the test ends.
+
+    The port comes from the first address; on another, something may hold it already,
+    so a few ports are tried.
+    """
+    for _ in range(20):
+        holes = [Blackhole(addresses[0])]
+        try:
+            holes += [Blackhole(address, holes[0].port) for address in addresses[1:]]
+        except OSError:
+            for hole in holes:
+                hole.stop()
+            continue
         for hole in holes:
-            hole.stop()
+            request.addfinalizer(hole.stop)
+        return holes[0].port
+    raise AssertionError(f"no port free on all of {addresses}")
+
+
+def test_when_no_address_answers_each_is_named(request: pytest.FixtureRequest) -> None:
+    port = blackholes_on_one_port(request, "::1", LOOPBACK)
+    run = check_http_resolving(
+        [("::1", "nowhere.test"), (LOOPBACK, "nowhere.test")],
+        *("-H", "nowhere.test", "-p", str(port), "-t", "2"),
+    )
     assert run.code == 2, run
     assert run.text.startswith(
-        f"HTTP CRITICAL - no address of nowhere.test answered on port {holes[0].port}: "
-        "::1 no answer in "
+        f"HTTP CRITICAL - no address of nowhere.test answered on port {port}: ::1 no answer in "
     ), run
     assert "; 127.0.0.1 no answer in" in run.text
 

@@ -1,4 +1,4 @@
-"""The shared parts of the checks, table by table: wording, names, address order, bodies."""
+"""The shared parts of the checks: wording, names, address order, steps, connecting, bodies."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import datetime
 import gzip
 import re
 import socket
+import time
 
 import pytest
 
 from plugins import arguments, http_body, network, wording
+from plugins.deadline import Deadline
 
 
 @pytest.mark.parametrize(
@@ -132,3 +134,48 @@ def test_days_left_counts_fractions_and_goes_negative() -> None:
     now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
     assert tls.days_left(now + datetime.timedelta(days=2, hours=12), now) == 2.5
     assert tls.days_left(now - datetime.timedelta(days=10), now) == -10
+
+
+def test_a_timed_step_is_the_activity_and_lands_in_the_timings() -> None:
+    steps = network.Steps(Deadline(5))
+    timings: dict[str, float] = {}
+    with steps.timed("waiting for the banner", timings, "time_banner"):
+        assert steps.activity == "waiting for the banner"
+    assert set(timings) == {"time_banner"} and timings["time_banner"] >= 0
+    assert steps.timeout_message().startswith("network timeout after 0.0 s waiting for")
+
+
+def test_the_budget_ends_with_the_network_deadline() -> None:
+    deadline = Deadline(0.005)  # the reserve (a fifth) leaves 4 ms for network waits
+    steps = network.Steps(deadline)
+    while deadline.network_remaining() > 0:
+        time.sleep(0.001)
+    with pytest.raises(TimeoutError):
+        steps.budget()
+
+
+def test_connect_to_a_single_address_raises_its_own_error() -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.close()  # nothing listens there any more
+    steps = network.Steps(Deadline(5))
+    with pytest.raises(ConnectionRefusedError):
+        network.connect("127.0.0.1", port, budget=steps.budget, step=steps.step)
+    assert steps.activity == f"connecting to 127.0.0.1 port {port}"
+
+
+def test_connect_returns_the_socket_and_the_time_it_took() -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    try:
+        steps = network.Steps(Deadline(5))
+        sock, seconds = network.connect(
+            "127.0.0.1", listener.getsockname()[1], budget=steps.budget, step=steps.step
+        )
+        with sock:
+            assert sock.getpeername() == listener.getsockname()
+        assert seconds >= 0
+    finally:
+        listener.close()

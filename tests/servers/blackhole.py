@@ -20,7 +20,14 @@ class Blackhole:
     def __init__(self, address: str, port: int = 0) -> None:
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         self.listener = socket.socket(family, socket.SOCK_STREAM)
-        self.listener.bind((address, port))
+        # The port may be taken from another address's server: leftovers of earlier
+        # connections on it (TIME_WAIT) must not refuse the bind.
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self.listener.bind((address, port))
+        except OSError:
+            self.listener.close()
+            raise
         self.listener.listen(0)
         self.port = int(self.listener.getsockname()[1])
         self.fillers: list[socket.socket] = []
