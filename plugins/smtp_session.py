@@ -138,7 +138,11 @@ class SmtpSession(Resource):
                 step=self.steps.step,
             )
             if settings.implicit_tls:
-                sock = self._handshake(sock, time.perf_counter())
+                activity = f"negotiating TLS with {settings.where}"
+                with self.steps.timed(activity, self.session.timings, "time_tls"):
+                    sock.settimeout(self.steps.budget())
+                    sock = _wrap_plain(self.tls_context(), sock, self._server_name())
+                self._tls_established(sock)
             wire = SmtpWire(sock, self.steps.budget)
             self._dialogue(wire)
             self._quit(wire)
@@ -158,10 +162,8 @@ class SmtpSession(Resource):
     def _dialogue(self, wire: SmtpWire) -> None:
         """Banner, EHLO, STARTTLS, AUTH and the envelope, each as the settings ask."""
         settings, session, where = self.settings, self.session, self.settings.where
-        self.steps.step(f"waiting for the banner of {where}")
-        connected = time.perf_counter()
-        banner = session.banner = wire.read_reply()
-        session.timings["time_banner"] = time.perf_counter() - connected
+        with self.steps.timed(f"waiting for the banner of {where}", session.timings, "time_banner"):
+            banner = session.banner = wire.read_reply()
         if banner.code != settings.expect:
             raise Failure(f"{where} greeted with {banner.shown()}, expected {settings.expect}")
         if banner.code >= 400:
@@ -171,40 +173,29 @@ class SmtpSession(Resource):
             if "STARTTLS" not in session.extensions:
                 offered = " ".join(session.extensions) or "no extension"
                 raise Failure(f"{where} does not offer STARTTLS (EHLO lists {one_line(offered)})")
-            self.steps.step(f"asking {where} for STARTTLS")
-            asked = time.perf_counter()
-            reply = wire.command("STARTTLS")
-            if reply.code != 220:
-                raise Failure(f"{where} refused STARTTLS: {reply.shown()}")
-            self.steps.step(f"negotiating TLS with {where}")
-            sock = wire.start_tls(self.tls_context(), self._server_name())
-            self._handshake(sock, asked)
+            with self.steps.timed(f"asking {where} for STARTTLS", session.timings, "time_tls"):
+                reply = wire.command("STARTTLS")
+                if reply.code != 220:
+                    raise Failure(f"{where} refused STARTTLS: {reply.shown()}")
+                self.steps.step(f"negotiating TLS with {where}")
+                sock = wire.start_tls(self.tls_context(), self._server_name())
+            self._tls_established(sock)
             self._hello(wire)  # RFC 3207, 4.2: what was said before TLS is forgotten
         if settings.user is not None:
             self._authenticate(wire, settings.user)
         if settings.mail_from is not None:
             self._envelope(wire, settings.mail_from)
 
-    def _handshake(self, sock: Stream, started: float) -> ssl.SSLSocket:
-        """Negotiate TLS (implicit) or record the one STARTTLS began; keep the certificate."""
-        import ssl  # loaded with the TLS context already
+    def _tls_established(self, sock: ssl.SSLSocket) -> None:
+        """Keep what the handshake told: the TLS version and the certificate's date."""
+        from plugins import tls  # loaded with the TLS context
 
-        from plugins import tls
-
-        self.steps.step(f"negotiating TLS with {self.settings.where}")
-        if not isinstance(sock, ssl.SSLSocket):
-            sock.settimeout(self.steps.budget())
-            wrapped = tls.wrap(self.tls_context(), sock, self._server_name())
-            assert isinstance(wrapped, ssl.SSLSocket)
-            sock = wrapped
-        self.session.timings["time_tls"] = time.perf_counter() - started
         self.session.tls_version = sock.version()
         der = sock.getpeercert(binary_form=True)
         if der:
             self.session.cert_name = self.settings.cert_name
             self.session.cert_not_after = tls.certificate_not_after(der)
         _log.info("TLS %s, %s", sock.version(), (sock.cipher() or ("?",))[0])
-        return sock
 
     def _server_name(self) -> str:
         return self.settings.cert_name
@@ -233,10 +224,9 @@ class SmtpSession(Resource):
         if mechanism is None:
             wanted = settings.mechanism or "PLAIN, LOGIN or CRAM-MD5"
             raise Failure(f"{where} offers AUTH {one_line(' '.join(offered), 100)}, not {wanted}")
-        self.steps.step(f"authenticating as {user} ({mechanism}) with {where}")
-        started = time.perf_counter()
-        reply = authenticate(wire, mechanism, user, settings.password)
-        self.session.timings["time_auth"] = time.perf_counter() - started
+        activity = f"authenticating as {user} ({mechanism}) with {where}"
+        with self.steps.timed(activity, self.session.timings, "time_auth"):
+            reply = authenticate(wire, mechanism, user, settings.password)
         if reply.code != 235:
             raise Failure(
                 f"{where} refused authentication as {one_line(user, 80)} ({mechanism}): "
@@ -277,7 +267,7 @@ class SmtpSession(Resource):
         if reply.code != 354:
             raise Failure(f"{where} refused DATA: {reply.shown()}")
         self.steps.step(f"sending the test message to {where}")
-        wire.send(test_message(token, sender, settings.rcpt_to, settings.ehlo_name))
+        wire.send(probe_message(token, sender, settings.rcpt_to, settings.ehlo_name))
         reply = wire.read_reply()
         if reply.code != 250:
             raise Failure(f"{where} refused the test message {token}: {reply.shown()}")
@@ -363,7 +353,18 @@ class SmtpSession(Resource):
         return tls.certificate_not_after(der) if der else None
 
 
-def test_message(token: str, sender: str, recipients: list[str], ehlo_name: str) -> bytes:
+def _wrap_plain(context: ssl.SSLContext, sock: Stream, server_name: str) -> ssl.SSLSocket:
+    """The TLS handshake on a plain socket (implicit TLS): the socket to use from then on."""
+    import ssl  # loaded with the context already
+
+    from plugins import tls
+
+    wrapped = tls.wrap(context, sock, server_name)
+    assert isinstance(wrapped, ssl.SSLSocket)
+    return wrapped
+
+
+def probe_message(token: str, sender: str, recipients: list[str], ehlo_name: str) -> bytes:
     """The small message ``--send`` delivers, its token in the subject, dot-terminated."""
     date = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
     lines = [
