@@ -8,6 +8,8 @@ arguments of its CheckCommand and logs that command line, so:
 - every check has -h, -V, -v, -t and --timeout-result, the way the plugin guidelines
   and the monitoring-plugins project spell them;
 - thresholds are Nagios ranges (``10``, ``5:10``, ``~:3``, ``@0:2``) in plain decimals;
+- a port, a host name and a certificate's days left (``WARN[,CRIT]``) read the same in
+  every check;
 - secrets come from the environment or a file, never from the command line.
 
 ``PluginError`` (bad input found after parsing) and ``UsageError`` (options that parse
@@ -116,6 +118,56 @@ def state_name(text: str) -> str:
             f"invalid state {text!r}: expected one of {', '.join(STATES)}"
         )
     return name
+
+
+# Beyond a century of validity a -C threshold is a typo, not a policy.
+MAX_CERT_DAYS = 36500
+# What cannot be part of a host name, an address or a server name, besides white space and
+# control characters: the signs of a URL or a mail address given where a name was wanted.
+_NOT_IN_NAMES = frozenset("/?#@\\")
+
+
+def port(text: str) -> int:
+    """argparse type: a TCP port, 1 to 65535."""
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(
+            f"invalid port {one_line(text, 40)!r}: expected 1 to 65535"
+        )
+    return int(text)
+
+
+def host_name(text: str) -> str:
+    """argparse type: a host name or an IP address, without spaces, controls or URL signs."""
+    problem = None
+    if not text or any(char.isspace() or not char.isprintable() for char in text):
+        problem = "empty" if not text else "spaces or control characters"
+    elif not _NOT_IN_NAMES.isdisjoint(text):
+        problem = "a URL or a mail address, not a name"
+    elif "[" in text or "]" in text:
+        problem = "brackets (an IPv6 address goes without)"
+    if problem:
+        raise argparse.ArgumentTypeError(
+            f"invalid host {one_line(repr(text), 200)}: {problem}; expected a host name "
+            "or an IP address"
+        )
+    return text
+
+
+def certificate_days(text: str) -> tuple[float, float]:
+    """argparse type: ``WARN[,CRIT]`` days of certificate validity left (CRIT default 0)."""
+    match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(?:,([0-9]+(?:\.[0-9]+)?))?", text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(
+            f"invalid certificate days {one_line(repr(text), 80)}: expected WARN[,CRIT], e.g. 30,14"
+        )
+    warn, crit = float(match.group(1)), float(match.group(2) or 0)
+    if warn > MAX_CERT_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"invalid certificate days {text!r}: at most {MAX_CERT_DAYS} (a century)"
+        )
+    if crit > warn:
+        raise argparse.ArgumentTypeError(f"invalid certificate days {text!r}: CRIT above WARN")
+    return warn, crit
 
 
 # --- secrets --------------------------------------------------------------------------

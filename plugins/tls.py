@@ -211,6 +211,12 @@ def certificate_not_after(der: bytes) -> datetime.datetime | None:
         return None
 
 
+def days_left(not_after: datetime.datetime, now: datetime.datetime | None = None) -> float:
+    """Days from ``now`` (default: this moment) until ``not_after``; negative once passed."""
+    left = not_after - (now or datetime.datetime.now(datetime.UTC))
+    return left.total_seconds() / 86400
+
+
 def _der_not_after(der: bytes) -> datetime.datetime:
     """notAfter from the DER itself; raises IndexError or ValueError on a malformed one."""
 

@@ -21,6 +21,7 @@ STOCK = {
 }
 PLUGINS = {
     "vigie-http": "check_vigie_http",
+    "vigie-smtp": "check_vigie_smtp",
     "vigie-ipcheck": "check_vigie_ipcheck",
     "vigie-hypervisor": "check_vigie_hypervisor",
 }

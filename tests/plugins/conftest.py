@@ -16,6 +16,8 @@ from tests.servers.loopback import serve
 from tests.servers.pki import Certificates, Pki, server_context
 from tests.servers.proxy import ProxyServer
 from tests.servers.scripted import RawServer, ScriptedServer
+from tests.servers.smtp import SmtpServer
+from tests.servers.smtp_scripted import HostileSmtp
 
 
 @pytest.fixture(scope="session")
@@ -104,6 +106,46 @@ def proxy_server(request: pytest.FixtureRequest) -> Callable[..., ProxyServer]:
     ) -> ProxyServer:
         server = ProxyServer(required_auth, tls, names)
         request.addfinalizer(serve(server))
+        return server
+
+    return start
+
+
+@pytest.fixture
+def smtp_server(request: pytest.FixtureRequest, certs: Certificates) -> Callable[..., SmtpServer]:
+    """A factory: aiosmtpd on loopback, with STARTTLS or implicit TLS presenting the named
+    certificate, AUTH, a mailbox; stopped when the test ends."""
+
+    def start(
+        *,
+        starttls: str | None = None,
+        implicit: str | None = None,
+        address: str = "127.0.0.1",
+        auth: bool = False,
+        auth_over_clear: bool = False,
+        exclude_mechanisms: tuple[str, ...] = (),
+    ) -> SmtpServer:
+        server = SmtpServer(
+            address=address,
+            starttls=server_context(getattr(certs, starttls)) if starttls else None,
+            implicit=server_context(getattr(certs, implicit)) if implicit else None,
+            auth=auth,
+            auth_over_clear=auth_over_clear,
+            exclude_mechanisms=exclude_mechanisms,
+        )
+        request.addfinalizer(server.stop)
+        return server
+
+    return start
+
+
+@pytest.fixture
+def hostile_smtp(request: pytest.FixtureRequest) -> Callable[[str], HostileSmtp]:
+    """A factory: a misbehaving mail server on 127.0.0.1, stopped when the test ends."""
+
+    def start(behaviour: str) -> HostileSmtp:
+        server = HostileSmtp(behaviour)
+        request.addfinalizer(server.stop)
         return server
 
     return start

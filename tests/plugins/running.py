@@ -14,6 +14,7 @@ import pytest
 
 BIN = Path(sys.executable).parent
 CHECK_HTTP = BIN / "check_vigie_http"
+CHECK_SMTP = BIN / "check_vigie_smtp"
 
 
 class PluginRun:
@@ -97,3 +98,23 @@ def check_http_resolving(
         script = 'mount --bind "$0" /etc/hosts && exec "$@"'
         argv = ["unshare", "--mount", "sh", "-c", script, hosts_file.name]
         return run_command([*argv, str(CHECK_HTTP), *args], env=env)
+
+
+def check_smtp(*args: str, env: dict[str, str] | None = None) -> PluginRun:
+    """Run the installed check_vigie_smtp console script with ``args``."""
+    return run_command([str(CHECK_SMTP), *args], env=env)
+
+
+def run_with_resolver(nameserver: str, argv: list[str]) -> PluginRun:
+    """Run ``argv`` where /etc/resolv.conf names only ``nameserver``.
+
+    As ``check_http_resolving`` does it for /etc/hosts: a mount namespace of the plugin's
+    own (``unshare``, as root), the test's file mounted over the real one.
+    """
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("a mount namespace of its own needs root and unshare (util-linux)")
+    with tempfile.NamedTemporaryFile("w", suffix=".resolv.conf") as resolv:
+        resolv.write(f"nameserver {nameserver}\noptions timeout:30 attempts:1\n")
+        resolv.flush()
+        script = 'mount --bind "$0" /etc/resolv.conf && exec "$@"'
+        return run_command(["unshare", "--mount", "sh", "-c", script, resolv.name, *argv])

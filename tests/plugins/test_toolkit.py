@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
+import datetime
 import gzip
+import re
 import socket
 import time
 
 import pytest
 
-from plugins import http_body, network, wording
+from plugins import arguments, http_body, network, wording
 from plugins.deadline import Deadline
 
 
@@ -72,6 +75,65 @@ def test_a_body_in_two_codings_is_decoded_in_reverse_order() -> None:
     body.finish()
     assert (body.size, body.wire_size, body.content()) == (len(page), len(blob), page[:10])
     assert body.coding == "gzip, gzip"
+
+
+# --- argument types every check shares --------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "value"), [("1", 1), ("25", 25), ("65535", 65535)])
+def test_port_reads_1_to_65535(text: str, value: int) -> None:
+    assert arguments.port(text) == value
+
+
+@pytest.mark.parametrize("text", ["0", "65536", "-1", "25a", "２５", ""])
+def test_port_refuses_the_rest(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="expected 1 to 65535"):
+        arguments.port(text)
+
+
+@pytest.mark.parametrize("text", ["mx.example", "192.0.2.1", "2001:db8::25", "bücher.example"])
+def test_host_name_takes_names_and_addresses(text: str) -> None:
+    assert arguments.host_name(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "empty"),
+        ("mx example", "spaces or control characters"),
+        ("mx\x1b.example", "spaces or control characters"),
+        ("smtp://mx.example", "a URL or a mail address"),
+        ("postmaster@mx.example", "a URL or a mail address"),
+        ("[2001:db8::25]", "brackets"),
+    ],
+)
+def test_host_name_refuses_what_no_resolver_takes(text: str, problem: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=re.escape(problem)):
+        arguments.host_name(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "days"), [("30", (30.0, 0.0)), ("30,14", (30.0, 14.0)), ("7.5,0.5", (7.5, 0.5))]
+)
+def test_certificate_days_is_warn_then_crit(text: str, days: tuple[float, float]) -> None:
+    assert arguments.certificate_days(text) == days
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("14,30", "CRIT above WARN"), ("36501", "at most 36500"), ("30;14", "expected WARN")],
+)
+def test_certificate_days_refuses_the_rest(text: str, problem: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=problem):
+        arguments.certificate_days(text)
+
+
+def test_days_left_counts_fractions_and_goes_negative() -> None:
+    from plugins import tls
+
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    assert tls.days_left(now + datetime.timedelta(days=2, hours=12), now) == 2.5
+    assert tls.days_left(now - datetime.timedelta(days=10), now) == -10
 
 
 def test_a_timed_step_is_the_activity_and_lands_in_the_timings() -> None:
