@@ -120,3 +120,44 @@ object Host "site" {
     assert (extra["/headers-array"], extra["/headers-string"]) == ("1", "2")
     for path in ("/quiet", "/verbose-2"):
         assert "authorization" not in dict(http_target.seen)[path]
+
+
+def test_the_address_is_chosen_as_the_itl_http_command_chooses_it(
+    start_icinga: StartIcinga, http_target: HealthTarget
+) -> None:
+    # The ITL's ipv4-or-ipv6: address, or address6 with -6 or when there is no address.
+    port = http_target.port
+    objects = (
+        """
+object Host "site" {
+  address = "127.0.0.1"
+  address6 = "::1"
+  check_command = "dummy"
+  vars.dummy_state = 0
+}
+object Host "v6only" {
+  address6 = "::1"
+  check_command = "dummy"
+  vars.dummy_state = 0
+}
+"""
+        + service("by-default", port)
+        + service("ipv6", port, "vars.vigie_http_ipv6 = true")
+        + service("pinned", port, 'vars.vigie_http_address = "127.0.0.2"')
+        + service("other-host", port).replace('host_name = "site"', 'host_name = "v6only"')
+    )
+    sandbox = start_icinga(objects=objects)
+
+    def address(host: str, name: str) -> tuple[str, list[str]]:
+        def probe() -> dict[str, Any] | None:
+            result: dict[str, Any] | None = sandbox.service(host, name)["last_check_result"]
+            return result
+
+        command = wait_for(f"a check result of {host}!{name}", probe, timeout=WAIT)["command"]
+        return command[command.index("--ip") + 1], [arg for arg in command if arg in ("-4", "-6")]
+
+    assert address("site", "by-default") == ("127.0.0.1", [])
+    assert address("site", "ipv6") == ("::1", ["-6"])
+    assert address("site", "pinned") == ("127.0.0.2", [])
+    assert address("v6only", "other-host") == ("::1", [])
+    assert checked(sandbox, "by-default")["exit_status"] == 0

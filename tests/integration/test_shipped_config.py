@@ -18,7 +18,12 @@ STOCK = {
     "extra_includes": ("<plugins>",),
     "extra_constants": {"PluginDir": "/usr/lib/nagios/plugins"},
 }
-PLUGINS = {"vigie-http": "check_vigie_http"}
+PLUGINS = {
+    "vigie-http": "check_vigie_http",
+    "vigie-smtp": "check_vigie_smtp",
+    "vigie-ipcheck": "check_vigie_ipcheck",
+    "vigie-hypervisor": "check_vigie_hypervisor",
+}
 
 
 def validated(start_icinga: StartIcinga, objects: str = "") -> IcingaSandbox:
