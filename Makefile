@@ -15,7 +15,7 @@ deps:
 $(STAMP): pyproject.toml | deps
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q --config-settings editable_mode=compat -e '.[test,holidays]'
+	$(PY) -m pip install -q --config-settings editable_mode=compat -e '.[test,holidays,dns,libvirt]'
 	@touch $(STAMP)
 
 venv: deps $(STAMP)
@@ -24,9 +24,10 @@ test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
-	$(VENV)/bin/ruff check plugins bridge tests bench tools/demo
-	$(VENV)/bin/ruff format --check plugins bridge tests bench tools/demo
+	$(VENV)/bin/ruff check plugins bridge tests bench tools/demo stubs
+	$(VENV)/bin/ruff format --check plugins bridge tests bench tools/demo stubs
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: venv
 	$(PY) bench/run_all.py

@@ -21,16 +21,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bridge.billing import (
-    BillableTicket,
-    Document,
-    WorkCategory,
-    WorkEntry,
-    monthly_statement,
-    quarterly_invoice,
-)
-from bridge.config import DEFAULT_RATES, Customer, Level, ResponseRule, Server
-from bridge.documents import document_csv, document_dict, document_table
+from bridge.domain.billing import BillableTicket, Document, WorkCategory, WorkEntry
+from bridge.domain.contract import DEFAULT_RATES, Customer, Level, ResponseRule, Server
+from bridge.domain.fees import quarterly_invoice
+from bridge.domain.statement import monthly_statement
+from bridge.entrypoints.documents import document_csv, document_dict, document_table
 
 BUDGET_SECONDS = 2.0
 YEAR = 2026

@@ -42,7 +42,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -52,14 +52,16 @@ from typing import Any
 import yaml
 from measure import peak_rss_kib, rss_method
 
-from bridge import intake
-from bridge.billing import approval_needed, cents
-from bridge.config import Config, ConfigError, load_config
-from bridge.documents import CSV_FIELDS
-from bridge.notification import parse_event
-from bridge.sla import take_over_deadline
-from bridge.store import NewTicket, Refused, Store
-from bridge.tickets import Approval, Category, Kind, Ticket, Work
+from bridge.config.load import load_config
+from bridge.config.model import Config, ConfigError
+from bridge.domain.billing import cents
+from bridge.domain.notification import parse_event
+from bridge.domain.tickets import Category, Kind, Ticket
+from bridge.entrypoints.documents import CSV_FIELDS
+from bridge.services import tickets as ticket_services
+from bridge.services.errors import Rejected
+from bridge.services.notifications import record_notification
+from bridge.store.unit_of_work import UnitOfWork
 
 ROOT = Path(__file__).resolve().parents[1]
 VIGIE = str(Path(sys.executable).with_name("vigie"))
@@ -242,56 +244,20 @@ class FillReport:
     months: dict[int, MonthFacts] = field(default_factory=lambda: defaultdict(MonthFacts))
 
 
-def request_ticket(config: Config, plan: PlannedTicket, calendar: Any) -> NewTicket:
-    """The ticket ``vigie open`` opens: the best level among the servers it may concern."""
-    customer = config.customers[plan.customer]
-    day = plan.reference_at.astimezone(config.timezone).date()
-    covered = [s for s in customer.servers.values() if s.covers(day)]
-    if plan.host is not None:
-        covered = [s for s in covered if s.name == plan.host]
-    level = max(covered, key=lambda s: config.levels[s.level].fee).level if covered else None
-    deadline = (
-        take_over_deadline(plan.reference_at, config.levels[level], calendar) if level else None
-    )
-    return NewTicket(
-        kind="request",
-        key=None,
-        customer=customer.id,
-        server=plan.host,
-        service=None,
-        level=level,
-        subject=f"request about {plan.host or 'the contract'}",
-        reference_at=plan.reference_at,
-        deadline_at=deadline,
-        express=plan.express,
-        assignee=customer.account_manager,
-    )
-
-
-def approval_check(
-    config: Config, calendar: Any, minutes: int, category: Category
-) -> Callable[[Ticket, Sequence[Work], Sequence[Approval]], None]:
-    """R11 as ``vigie log`` applies it: refuse work past the threshold without an approval."""
-
-    def check(ticket: Ticket, work: Sequence[Work], approvals: Sequence[Approval]) -> None:
-        customer = config.customers.get(ticket.customer or "")
-        threshold = None if customer is None else customer.approval_threshold
-        if threshold is None or approvals:
-            return
-        current = sum(w.minutes for w in work if w.category != "update")
-        new = 0 if category == "update" else minutes
-        inside = calendar.is_business_time(ticket.reference_at)
-        if approval_needed(current, new, inside, ticket.level is not None, threshold, config.rates):
-            raise Refused("R11", f"ticket {ticket.id}: past the threshold of {threshold} quarters")
-
-    return check
-
-
-def open_planned(store: Store, config: Config, plan: PlannedTicket, calendar: Any) -> Ticket | None:
+def open_planned(uow: UnitOfWork, config: Config, plan: PlannedTicket) -> Ticket | None:
     """Open the planned ticket as ``vigie notify`` or ``vigie open`` would; None if it did not."""
     if plan.kind == "request":
-        return store.open_ticket(
-            request_ticket(config, plan, calendar), "helpdesk", plan.reference_at
+        subject = f"request about {plan.host or 'the contract'}"
+        return ticket_services.open_request(
+            uow,
+            config,
+            plan.customer,
+            plan.host,
+            subject,
+            plan.reference_at,
+            plan.express,
+            "helpdesk",
+            plan.reference_at,
         )
     assert plan.host is not None
     event = parse_event(
@@ -306,13 +272,13 @@ def open_planned(store: Store, config: Config, plan: PlannedTicket, calendar: An
         customer=plan.customer,
         received_at=plan.reference_at + timedelta(seconds=20),
     )
-    outcome = intake.record(store, config, event, event.received_at)
+    outcome = record_notification(uow, config, event, event.received_at)
     # A problem on a key whose last ticket closed after it started is only noted (a replay).
     return outcome.opened
 
 
 def take_over(
-    store: Store, config: Config, ticket: Ticket, plan: PlannedTicket, at: datetime
+    uow: UnitOfWork, config: Config, ticket: Ticket, plan: PlannedTicket, at: datetime
 ) -> None:
     """Take the ticket over: by ``vigie take``, or by an acknowledgement in Icinga."""
     if plan.by_acknowledgement and ticket.key is not None:
@@ -328,60 +294,62 @@ def take_over(
             comment="looking into it",
             received_at=at,
         )
-        intake.record(store, config, event, at)
+        record_notification(uow, config, event, at)
     else:
-        store.take(ticket.id, STAFF[ticket.id % len(STAFF)], at, at)
+        ticket_services.take(uow, ticket.id, STAFF[ticket.id % len(STAFF)], at, at)
 
 
 def fill(config: Config, plans: Sequence[PlannedTicket], rng: random.Random) -> FillReport:
     """Put the year into the store, one API call (one transaction) at a time."""
     report = FillReport()
-    calendar = intake.business_calendar(config)
     tz = config.timezone
-    with Store(config.store_path) as store:
-        for plan in plans:
-            ticket = open_planned(store, config, plan, calendar)
-            report.transactions += 1
-            if ticket is None:
-                report.not_opened += 1
-                continue
-            report.tickets += 1
-            report.out_of_contract += ticket.level is None
-            taken_at = plan.reference_at + timedelta(minutes=rng.randint(2, 90))
-            if plan.breach and ticket.deadline_at is not None:
-                taken_at = ticket.deadline_at + timedelta(minutes=rng.randint(1, 180))
-                report.breaches += 1
-            take_over(store, config, ticket, plan, taken_at)
-            report.transactions += 1
-            at = taken_at
-            month = report.months[ticket.reference_at.astimezone(tz).month]
-            month.late_takeovers += taken_at > (ticket.deadline_at or taken_at)
-            month.customers.add(plan.customer)
-            for minutes, category in plan.work:
-                at += timedelta(minutes=rng.randint(5, 120))
-                by = STAFF[rng.randrange(len(STAFF))]
-                check = approval_check(config, calendar, minutes, category)
-                try:
-                    store.log_work(ticket.id, minutes, by, at, category, None, at, check=check)
-                except Refused:
-                    # The customer is asked, approves, and the work is logged again (R11).
-                    store.approve(ticket.id, "customer contact", at, at)
-                    store.log_work(ticket.id, minutes, by, at, category, None, at, check=check)
-                    report.refusals += 1
-                    report.approvals += 1
-                    report.transactions += 2
-                report.transactions += 1
-                report.work_entries += 1
-                month.work_tickets.add(ticket.id)
-                month.billable_minutes += 0 if category == "update" else minutes
-            if plan.express:
-                month.express_tickets.add(ticket.id)
-            if not plan.stays_open:
-                debrief = (
-                    "restarted the service, watched it recover" if plan.kind == "incident" else None
+    uow = UnitOfWork(config.store_path)  # one transaction per call, as each command makes
+    for plan in plans:
+        ticket = open_planned(uow, config, plan)
+        report.transactions += 1
+        if ticket is None:
+            report.not_opened += 1
+            continue
+        report.tickets += 1
+        report.out_of_contract += ticket.level is None
+        taken_at = plan.reference_at + timedelta(minutes=rng.randint(2, 90))
+        if plan.breach and ticket.deadline_at is not None:
+            taken_at = ticket.deadline_at + timedelta(minutes=rng.randint(1, 180))
+            report.breaches += 1
+        take_over(uow, config, ticket, plan, taken_at)
+        report.transactions += 1
+        at = taken_at
+        month = report.months[ticket.reference_at.astimezone(tz).month]
+        month.late_takeovers += taken_at > (ticket.deadline_at or taken_at)
+        month.customers.add(plan.customer)
+        for minutes, category in plan.work:
+            at += timedelta(minutes=rng.randint(5, 120))
+            by = STAFF[rng.randrange(len(STAFF))]
+            try:
+                ticket_services.log_work(
+                    uow, config, ticket.id, minutes, by, at, category, None, at
                 )
-                store.close_ticket(ticket.id, debrief, at + timedelta(minutes=10), at)
-                report.transactions += 1
+            except Rejected:
+                # The customer is asked, approves, and the work is logged again (R11).
+                ticket_services.approve(uow, ticket.id, "customer contact", at, at)
+                ticket_services.log_work(
+                    uow, config, ticket.id, minutes, by, at, category, None, at
+                )
+                report.refusals += 1
+                report.approvals += 1
+                report.transactions += 2
+            report.transactions += 1
+            report.work_entries += 1
+            month.work_tickets.add(ticket.id)
+            month.billable_minutes += 0 if category == "update" else minutes
+        if plan.express:
+            month.express_tickets.add(ticket.id)
+        if not plan.stays_open:
+            debrief = (
+                "restarted the service, watched it recover" if plan.kind == "incident" else None
+            )
+            ticket_services.close(uow, ticket.id, debrief, at + timedelta(minutes=10), at)
+            report.transactions += 1
     return report
 
 

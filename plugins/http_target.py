@@ -1,10 +1,13 @@
 """Where an HTTP request goes: the target, the proxy in between, and where a redirect leads.
 
 Domain model: the address book of one HTTP check. A target is a scheme, the host name the
-request is for (Host header, SNI, certificate name), the address actually connected to
-(``-I`` or the name itself), a port and a path. A proxy stands between the check and the
-target when ``--proxy`` or the usual ``*_proxy`` variables say so, unless ``no_proxy``
-exempts the host. A redirect's Location is resolved against the target that answered it.
+request is for (Host header, SNI, certificate name; an international name in its IDNA
+form), the address actually connected to (``-I`` or the name itself), a port and a path.
+A proxy (``http://`` or ``https://``, TLS to the proxy itself) stands between the check
+and the target when ``--proxy`` or the usual ``*_proxy`` variables say so, unless
+``no_proxy`` exempts the host; a tunnel through it is asked for by host name, as the
+proxy does the resolving. A redirect's Location is resolved against the target that
+answered it.
 
 ``urllib.parse`` and ``base64`` are imported only on the paths that need them (a proxy,
 a redirect, credentials): a plain check does not pay their start-up time.
@@ -14,7 +17,9 @@ from __future__ import annotations
 
 import os
 
-from plugins.runtime import PluginError, UsageError, one_line
+from plugins.arguments import PluginError, UsageError
+from plugins.network import BadName, ascii_name
+from plugins.wording import one_line
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -48,21 +53,33 @@ class Target:
         return f"{self.scheme}://{self.host_header}{self.path}"
 
     def authority(self) -> str:
-        """``address:port`` as a CONNECT request names it, IPv6 addresses in brackets."""
-        if ":" in self.address:
-            return f"[{self.address}]:{self.port}"
-        return f"{self.address}:{self.port}"
+        """``host:port`` as a CONNECT request names it, IPv6 addresses in brackets.
+
+        The host name, not the address: through a proxy, the proxy resolves it.
+        """
+        if ":" in self.host:
+            return f"[{self.host}]:{self.port}"
+        return f"{self.host}:{self.port}"
 
 
 class Proxy:
-    """An HTTP proxy: plain requests go to it in absolute form, TLS through CONNECT."""
+    """An HTTP proxy: plain requests go to it in absolute form, TLS through CONNECT.
 
-    __slots__ = ("authorization", "host", "port")
+    ``tls`` for an ``https://`` proxy: the connection to the proxy itself is TLS.
+    """
 
-    def __init__(self, host: str, port: int, authorization: str | None) -> None:
+    __slots__ = ("authorization", "host", "port", "tls")
+
+    def __init__(self, host: str, port: int, authorization: str | None, tls: bool = False) -> None:
         self.host = host
         self.port = port
         self.authorization = authorization
+        self.tls = tls
+
+    def url(self) -> str:
+        """The proxy as a URL, without credentials (for messages)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
 
 def split_vhost(text: str) -> tuple[str, str | None]:
@@ -87,15 +104,24 @@ def basic_authorization(credentials: str) -> str:
 # --- proxies --------------------------------------------------------------------------
 
 
-def proxy_for(target: Target, option: str | None) -> Proxy | None:
-    """The proxy for ``target``: ``--proxy`` if given, else ``<scheme>_proxy`` unless bypassed."""
-    if option:
-        return parse_proxy(option, "--proxy")
-    variable = f"{target.scheme}_proxy"
-    value = os.environ.get(variable) or os.environ.get(variable.upper())
-    if not value or bypass_proxy(target.host, target.port):
-        return None
-    return parse_proxy(value, variable)
+class Proxies:
+    """The proxies of one run, each read once: ``--proxy``, else the environment's."""
+
+    def __init__(self, option: Proxy | None) -> None:
+        self.option = option
+        self._from_env: dict[str, Proxy | None] = {}
+
+    def proxy_for(self, target: Target) -> Proxy | None:
+        """``--proxy`` if given, else ``<scheme>_proxy`` unless no_proxy exempts the host."""
+        if self.option is not None:
+            return self.option
+        if bypass_proxy(target.host, target.port):
+            return None
+        if target.scheme not in self._from_env:
+            variable = f"{target.scheme}_proxy"
+            value = os.environ.get(variable) or os.environ.get(variable.upper())
+            self._from_env[target.scheme] = parse_proxy(value, variable) if value else None
+        return self._from_env[target.scheme]
 
 
 def bypass_proxy(host: str, port: int) -> bool:
@@ -118,7 +144,7 @@ def bypass_proxy(host: str, port: int) -> bool:
 
 
 def parse_proxy(text: str, origin: str) -> Proxy:
-    """An ``http://[user:password@]host[:port]`` proxy URL; credentials only from the env.
+    """An ``http(s)://[user:password@]host[:port]`` proxy URL; credentials only from the env.
 
     ``origin`` is where the URL came from: ``--proxy`` (bad arguments, a UsageError,
     and a port is required) or an environment variable (a PluginError, port 1080 by
@@ -138,10 +164,14 @@ def parse_proxy(text: str, origin: str) -> Proxy:
             raise ValueError("port 0")
     except ValueError:
         raise error(f"{origin}: invalid proxy {shown}") from None
-    if parts.scheme != "http":
-        raise error(f"{origin}: only http:// proxies are supported, got {shown}")
+    if parts.scheme not in ("http", "https"):
+        raise error(f"{origin}: only http:// proxies are supported, and https:// ones, got {shown}")
     if not parts.hostname:
         raise error(f"{origin}: no host in proxy {shown}")
+    try:
+        host = ascii_name(parts.hostname)
+    except BadName as exc:
+        raise error(f"{origin}: invalid proxy {shown}: {exc}") from None
     authorization = None
     if parts.username is not None:
         if origin == "--proxy":
@@ -157,7 +187,7 @@ def parse_proxy(text: str, origin: str) -> Proxy:
             # A bare word is more often a mistake than a proxy on curl's default port.
             raise UsageError(f"--proxy: no port in {shown}: expected http://HOST:PORT")
         port = 1080
-    return Proxy(parts.hostname, port, authorization)
+    return Proxy(host, port, authorization, tls=parts.scheme == "https")
 
 
 def _masked(url: str) -> str:
@@ -183,6 +213,7 @@ def redirect_target(current: Target, location: str, first: Target) -> Target:
     try:
         quoted = _quote_unsafe(location.strip())
         ref = urllib.parse.urlsplit(quoted)
+        raw_host = urllib.parse.urlsplit(location.strip()).hostname or ""
         if not ref.scheme and not ref.netloc:
             # Relative: same server, same Host header; only the path and query change.
             joined = urllib.parse.urlsplit(urllib.parse.urljoin("http://x" + current.path, quoted))
@@ -199,16 +230,19 @@ def redirect_target(current: Target, location: str, first: Target) -> Target:
         if scheme not in DEFAULT_PORTS:
             raise BadRedirect(f"redirect to an unsupported URL: {one_line(location, 200)}")
         port = ref.port or DEFAULT_PORTS[scheme]
-        host = (ref.hostname or "").lower()
+        host = ascii_name(raw_host).lower()
     except BadRedirect:
         raise
-    except ValueError:
+    except ValueError:  # BadName included
         raise BadRedirect(f"redirect to an invalid URL: {one_line(location, 200)}") from None
     if not host:
         raise BadRedirect(f"redirect to a URL without a host: {one_line(location, 200)}")
     # -I still applies when the redirect stays on the host name it was given for.
     address = first.address if host == first.host.lower() else host
     host_header = ref.netloc.rpartition("@")[2]
+    if not raw_host.isascii():
+        bracketed = f"[{host}]" if ":" in host else host
+        host_header = bracketed if ref.port is None else f"{bracketed}:{ref.port}"
     path = (ref.path or "/") + (f"?{ref.query}" if ref.query else "")
     return Target(scheme, host, port, address, host_header, path)
 

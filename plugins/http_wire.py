@@ -27,276 +27,51 @@ import logging
 import socket
 import time
 
-TYPE_CHECKING = False  # see plugins.runtime: importing typing costs start-up time
+from plugins import network
+from plugins.http_response import (
+    MAX_LINE,
+    IncompleteBody,
+    NoAnswer,
+    NotHttp,
+    RequestError,
+    Response,
+    TruncatedHead,
+    TunnelRefused,
+    WireError,
+    is_token,
+    read_fields,
+    read_status_line,
+)
+from plugins.line_reader import RECV_SIZE, LineReader, LineTooLong
+
+# The response side lives in plugins.http_response; its names are part of this API too.
+__all__ = [
+    "Connection",
+    "IncompleteBody",
+    "NoAnswer",
+    "NotHttp",
+    "RequestError",
+    "Response",
+    "TruncatedHead",
+    "TunnelRefused",
+    "WireError",
+    "is_token",
+]
+
+TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
     import ssl
     from collections.abc import Callable, Iterator
 
+    from plugins.line_reader import Stream
+
 _log = logging.getLogger(__name__)
 
-# What a server may send before its body. Generous for any real server (http.client and
-# curl allow about as much), small enough that a hostile one cannot hoard our memory.
-MAX_LINE = 64 * 1024
-MAX_FIELDS = 100
-MAX_HEAD = 256 * 1024
 # 1xx responses accepted before the final one.
 MAX_INTERIM = 10
-RECV_SIZE = 64 * 1024
-# RFC 9110 token: what a method or a field name is made of. (Sets rather than regular
-# expressions: compiling those would cost every run start-up time.)
-TOKEN_CHARS = frozenset(
-    "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-)
 HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
 # A chunk size up to 2**64 - 1; anything longer is not a size but an attack.
 MAX_CHUNK_DIGITS = 16
-
-
-# --- what can go wrong ----------------------------------------------------------------
-
-
-class WireError(Exception):
-    """The server's answer breaks HTTP/1.1 (the message says how)."""
-
-
-class NoAnswer(WireError):
-    """The connection ended before the first byte of a response."""
-
-
-class NotHttp(WireError):
-    """The first line is not an HTTP status line; ``line`` is what came instead."""
-
-    def __init__(self, line: str) -> None:
-        super().__init__(f"not an HTTP status line: {line!r}")
-        self.line = line
-
-
-class TruncatedHead(WireError):
-    """The connection ended before the blank line that ends the header fields."""
-
-
-class IncompleteBody(WireError):
-    """The connection ended inside the body: ``received`` bytes, ``missing`` announced."""
-
-    def __init__(self, received: int, missing: int | None) -> None:
-        more = f", {missing} more announced" if missing else ""
-        super().__init__(f"connection closed after {received} bytes of the body{more}")
-        self.received = received
-        self.missing = missing
-
-
-class TunnelRefused(WireError):
-    """The proxy answered CONNECT with something other than 2xx."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(f"CONNECT refused: {status} {reason}")
-        self.status = status
-        self.reason = reason
-
-
-class RequestError(ValueError):
-    """The request itself cannot be put on the wire (a caller's mistake, not the server's)."""
-
-
-class _LineTooLong(Exception):
-    """A line ran past the limit it was read with."""
-
-
-def is_token(text: str) -> bool:
-    """True when ``text`` is an RFC 9110 token (a method, a field name)."""
-    return bool(text) and TOKEN_CHARS.issuperset(text)
-
-
-# --- the response ---------------------------------------------------------------------
-
-
-class Response:
-    """A response as received: status, reason, fields in order, trailers after the body.
-
-    ``first_byte_at`` and ``headers_at`` are ``time.perf_counter()`` readings.
-    """
-
-    __slots__ = (
-        "first_byte_at",
-        "headers",
-        "headers_at",
-        "method",
-        "reason",
-        "status",
-        "trailers",
-        "version",
-    )
-
-    def __init__(self, method: str) -> None:
-        self.method = method
-        self.version = ""
-        self.status = 0
-        self.reason = ""
-        self.headers: list[tuple[str, str]] = []
-        self.trailers: list[tuple[str, str]] = []
-        self.first_byte_at = 0.0
-        self.headers_at = 0.0
-
-    def values(self, name: str) -> list[str]:
-        """Every value of the header field ``name`` (case-insensitive), in order."""
-        wanted = name.lower()
-        return [value for key, value in self.headers if key.lower() == wanted]
-
-    def header(self, name: str) -> str | None:
-        """The first value of the header field ``name``, if any."""
-        found = self.values(name)
-        return found[0] if found else None
-
-    def framing(self) -> tuple[str, int | None]:
-        """How the body ends (RFC 9112, 6.3): ``none``, ``length`` N, ``chunked``, ``close``."""
-        if (
-            self.method == "HEAD"
-            or self.status < 200
-            or self.status in (204, 304)
-            or (self.method == "CONNECT" and self.status < 300)
-        ):
-            return "none", None
-        codings = [
-            coding.strip().lower()
-            for value in self.values("Transfer-Encoding")
-            for coding in value.split(",")
-            if coding.strip()
-        ]
-        if codings:
-            # Transfer-Encoding overrides Content-Length; unless chunked comes last, only
-            # the end of the connection ends the body.
-            return ("chunked" if codings[-1] == "chunked" else "close"), None
-        lengths = {
-            item.strip() for value in self.values("Content-Length") for item in value.split(",")
-        }
-        if not lengths:
-            return "close", None
-        length = lengths.pop()
-        if lengths or not length.isdigit() or len(length) > 18:
-            shown = ", ".join(self.values("Content-Length"))
-            raise WireError(f"invalid Content-Length {shown[:80]!r}")
-        return "length", int(length)
-
-
-# --- reading --------------------------------------------------------------------------
-
-
-class _Reader:
-    """Buffered reads from a socket, every wait bounded by the caller's budget."""
-
-    __slots__ = ("budget", "buffer", "eof", "sock")
-
-    def __init__(self, sock: socket.socket, budget: Callable[[], float]) -> None:
-        self.sock = sock
-        self.budget = budget
-        self.buffer = bytearray()
-        self.eof = False
-
-    def fill(self) -> bool:
-        """Wait for more bytes; False at the end of the stream."""
-        if self.eof:
-            return False
-        self.sock.settimeout(self.budget())
-        data = self.sock.recv(RECV_SIZE)
-        if not data:
-            self.eof = True
-            return False
-        self.buffer += data
-        return True
-
-    def readline(self, limit: int) -> bytes:
-        """One line with its LF, or what is left at the end of the stream.
-
-        Raises _LineTooLong when no LF comes within ``limit`` bytes.
-        """
-        searched = 0
-        while True:
-            end = self.buffer.find(b"\n", searched)
-            if end >= 0:
-                if end >= limit:
-                    raise _LineTooLong
-                line = bytes(self.buffer[: end + 1])
-                del self.buffer[: end + 1]
-                return line
-            if len(self.buffer) > limit:
-                raise _LineTooLong
-            searched = len(self.buffer)
-            if not self.fill():
-                line = bytes(self.buffer)
-                self.buffer.clear()
-                return line
-
-    def read_some(self, limit: int) -> bytes:
-        """Up to ``limit`` bytes, as soon as some are there; b"" at the end of the stream."""
-        if self.buffer:
-            data = bytes(self.buffer[:limit])
-            del self.buffer[:limit]
-            return data
-        if self.eof:
-            return b""
-        self.sock.settimeout(self.budget())
-        data = self.sock.recv(min(limit, RECV_SIZE))
-        if not data:
-            self.eof = True
-        return data
-
-
-def _read_fields(reader: _Reader, what: str, eof_ends: bool = False) -> list[tuple[str, str]]:
-    """Header (or trailer) fields up to the blank line that ends them, within the limits.
-
-    With ``eof_ends``, an end of stream where the next field would start ends them too.
-    """
-    fields: list[tuple[str, str]] = []
-    total = 0
-    while True:
-        try:
-            raw = reader.readline(MAX_LINE)
-        except _LineTooLong:
-            raise WireError(f"a {what} line longer than {MAX_LINE} bytes") from None
-        if not raw and eof_ends:
-            return fields
-        if not raw.endswith(b"\n"):
-            raise TruncatedHead(f"end of stream inside the {what}s")
-        total += len(raw)
-        if total > MAX_HEAD:
-            raise WireError(f"{what}s larger than {MAX_HEAD} bytes")
-        line = raw.decode("latin-1").rstrip("\r\n")
-        if not line:
-            return fields
-        if line[0] in " \t" and fields:
-            # Obsolete line folding (RFC 9112, 5.2): the continuation joins with a space.
-            name, value = fields[-1]
-            fields[-1] = (name, f"{value} {line.strip()}".strip())
-            continue
-        name, colon, value = line.partition(":")
-        if not colon or not is_token(name):
-            raise WireError(f"malformed {what} line {line[:80]!r}")
-        if len(fields) == MAX_FIELDS:
-            raise WireError(f"more than {MAX_FIELDS} {what}s")
-        fields.append((name, value.strip(" \t")))
-
-
-def _read_status_line(reader: _Reader, response: Response) -> None:
-    """The status line (``HTTP/1.1 200 OK``) into ``response``."""
-    try:
-        raw = reader.readline(MAX_LINE)
-    except _LineTooLong:
-        head = bytes(reader.buffer[:40]).decode("latin-1")
-        if not head.startswith("HTTP/"):
-            raise NotHttp(head) from None
-        raise WireError(f"a status line longer than {MAX_LINE} bytes") from None
-    if not raw:
-        raise NoAnswer("end of stream before the status line")
-    line = raw.decode("latin-1")
-    if not line.startswith("HTTP/"):
-        raise NotHttp(line)
-    parts = line.rstrip("\r\n").split(None, 2)
-    if len(parts) < 2 or len(parts[1]) != 3 or not parts[1].isdigit() or parts[1][0] == "0":
-        raise NotHttp(line)
-    if parts[0] not in ("HTTP/1.1", "HTTP/1.0"):
-        raise WireError(f"unsupported protocol version {parts[0][:20]!r}")
-    response.version, response.status = parts[0], int(parts[1])
-    response.reason = parts[2].strip() if len(parts) > 2 else ""
 
 
 # --- the connection -------------------------------------------------------------------
@@ -312,43 +87,20 @@ class Connection:
     def __init__(self, budget: Callable[[], float], step: Callable[[str], None]) -> None:
         self.budget = budget
         self.step = step
-        self.sock: socket.socket | None = None
+        self.sock: Stream | None = None
         self.timings: dict[str, float] = {}
         self.sent_at = 0.0
         self.peer_cert_der: bytes | None = None
         self.peer_cert: dict[str, object] | None = None
-        self._reader: _Reader | None = None
+        self._reader: LineReader | None = None
 
     # Connecting ------------------------------------------------------------------------
 
     def open(self, host: str, port: int, family: int = socket.AF_UNSPEC) -> None:
         """Resolve ``host`` and connect by TCP to the first of its addresses that answers."""
-        self.step(f"resolving {host}")
-        # An ASCII name as bytes skips the idna codec, whose import costs start-up time.
-        name = host.encode("ascii") if host.isascii() else host
-        infos = socket.getaddrinfo(name, port, family, socket.SOCK_STREAM)
-        _log.info("%s resolves to %s", host, ", ".join(str(info[4][0]) for info in infos))
-        last_error: OSError | None = None
-        started = time.perf_counter()
-        for address_family, kind, proto, _, sockaddr in infos:
-            self.step(f"connecting to {sockaddr[0]} port {port}")
-            sock = socket.socket(address_family, kind, proto)
-            try:
-                sock.settimeout(self.budget())
-                sock.connect(sockaddr)
-            except OSError as exc:
-                sock.close()
-                last_error = exc
-                _log.info("connecting to %s failed: %s", sockaddr[0], exc)
-                continue
-            break
-        else:
-            raise last_error or OSError("no address to connect to")
-        self.timings["time_connect"] = time.perf_counter() - started
-        version = "IPv6" if address_family == socket.AF_INET6 else "IPv4"
-        _log.info("connected to %s port %s (%s)", sockaddr[0], port, version)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock = sock
+        self.sock, self.timings["time_connect"] = network.connect(
+            host, port, family=family, budget=self.budget, step=self.step
+        )
 
     def tunnel(self, authority: str, proxy_authorization: str | None = None) -> None:
         """Ask the proxy this connection reaches for a tunnel to ``authority`` (host:port)."""
@@ -364,18 +116,29 @@ class Connection:
             raise WireError("the proxy sent data before the tunnel was used")
         self._reader = None  # what follows comes from the far end (and maybe through TLS)
 
-    def start_tls(self, context: ssl.SSLContext, server_name: str | None) -> None:
-        """The TLS handshake on the open connection; keeps the server's certificate."""
+    def start_tls(
+        self, context: ssl.SSLContext, server_name: str | None, *, to_proxy: bool = False
+    ) -> None:
+        """The TLS handshake on the open connection (TLS already, through an https proxy).
+
+        Keeps the server's certificate and times the handshake, unless ``to_proxy`` says
+        that this is the handshake with an ``https://`` proxy itself.
+        """
+        from plugins import tls  # loaded with the context the caller passes in
+
         sock = self._socket()
         started = time.perf_counter()
         sock.settimeout(self.budget())
-        tls_sock = context.wrap_socket(sock, server_hostname=server_name)
-        self.timings["time_tls"] = time.perf_counter() - started
+        tls_sock = tls.wrap(context, sock, server_name)
         self.sock = tls_sock
         self._reader = None
+        version, cipher = tls_sock.version(), (tls_sock.cipher() or ("?",))[0]
+        _log.info("%s with %s%s", version, cipher, " (to the proxy)" if to_proxy else "")
+        if to_proxy:
+            return
+        self.timings["time_tls"] = time.perf_counter() - started
         self.peer_cert_der = tls_sock.getpeercert(binary_form=True)
         self.peer_cert = tls_sock.getpeercert() or None  # type: ignore[assignment]
-        _log.info("%s with %s", tls_sock.version(), (tls_sock.cipher() or ("?",))[0])
 
     # The exchange ----------------------------------------------------------------------
 
@@ -429,14 +192,14 @@ class Connection:
 
     # Inside ----------------------------------------------------------------------------
 
-    def _socket(self) -> socket.socket:
+    def _socket(self) -> Stream:
         if self.sock is None:
             raise WireError("the connection is not open")
         return self.sock
 
-    def _reading(self) -> _Reader:
+    def _reading(self) -> LineReader:
         if self._reader is None:
-            self._reader = _Reader(self._socket(), self.budget)
+            self._reader = LineReader(self._socket(), self.budget)
         return self._reader
 
     def _send_head(
@@ -460,7 +223,7 @@ class Connection:
         sock.settimeout(self.budget())
         sock.sendall(head + body if body else head)
 
-    def _read_head(self, reader: _Reader, method: str) -> Response:
+    def _read_head(self, reader: LineReader, method: str) -> Response:
         first_byte_at = 0.0
         for _ in range(MAX_INTERIM + 1):
             if not reader.buffer and not reader.fill():
@@ -468,8 +231,8 @@ class Connection:
             first_byte_at = first_byte_at or time.perf_counter()
             response = Response(method)
             response.first_byte_at = first_byte_at
-            _read_status_line(reader, response)
-            response.headers = _read_fields(reader, "header field")
+            read_status_line(reader, response)
+            response.headers = read_fields(reader, "header field")
             response.headers_at = time.perf_counter()
             # 101 Switching Protocols is final; other 1xx announce the real response.
             if response.status >= 200 or response.status == 101:
@@ -477,12 +240,12 @@ class Connection:
             _log.info("interim response %s %s", response.status, response.reason)
         raise WireError(f"more than {MAX_INTERIM} interim (1xx) responses")
 
-    def _chunked(self, reader: _Reader, response: Response) -> Iterator[bytes]:
+    def _chunked(self, reader: LineReader, response: Response) -> Iterator[bytes]:
         received = 0
         while True:
             try:
                 line = reader.readline(MAX_LINE)
-            except _LineTooLong:
+            except LineTooLong:
                 raise WireError("a chunk size line too long") from None
             if not line.endswith(b"\n"):
                 raise IncompleteBody(received, None)
@@ -501,11 +264,11 @@ class Connection:
                 yield data
             try:
                 end = reader.readline(2)
-            except _LineTooLong:
+            except LineTooLong:
                 end = b"?"
             if not end:
                 raise IncompleteBody(received, None)
             if end not in (b"\r\n", b"\n"):
                 raise WireError("chunk longer than its announced size")
         # Some servers close right after the last chunk: the body is complete all the same.
-        response.trailers = _read_fields(reader, "trailer field", eof_ends=True)
+        response.trailers = read_fields(reader, "trailer field", eof_ends=True)

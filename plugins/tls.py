@@ -5,6 +5,8 @@ chain and its names (RFC 6125) unless told not to, reads how long it remains val
 when it was rejected (an expired certificate is worth a date, not just a refusal), and
 words a failed handshake so that an admin knows which side to fix.
 
+TLS inside TLS (a tunnel through an ``https://`` proxy) runs on memory buffers.
+
 Imported only on the TLS path: ``ssl`` alone costs several milliseconds of start-up, which
 a plain-HTTP check does not pay. Shared by the checks that speak TLS (HTTPS, SMTP STARTTLS).
 """
@@ -15,14 +17,20 @@ import datetime
 import ipaddress
 import logging
 import re
+import socket
 import ssl
 
-from plugins.runtime import PluginError
+from plugins import network
+from plugins.arguments import PluginError
 
-TYPE_CHECKING = False  # see plugins.runtime: importing typing costs start-up time
+TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
-    import socket
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
+    from typing import Any, TypeVar
+
+    from plugins.line_reader import Stream
+
+    _T = TypeVar("_T")
 
 _log = logging.getLogger(__name__)
 
@@ -92,6 +100,101 @@ def unverified_peer_certificate(sock: socket.socket, server_name: str | None) ->
         return tls_sock.getpeercert(binary_form=True)
 
 
+def wrap(
+    context: ssl.SSLContext, sock: Stream, server_name: str | None
+) -> ssl.SSLSocket | TlsInTls:
+    """The TLS handshake on ``sock``, which may itself be TLS (a tunnel through an
+    ``https://`` proxy); returns the connection to use from then on."""
+    if isinstance(sock, (ssl.SSLSocket, TlsInTls)):
+        return TlsInTls(sock, context, server_name)
+    assert isinstance(sock, socket.socket)
+    return context.wrap_socket(sock, server_hostname=server_name)
+
+
+class TlsInTls:
+    """TLS inside a TLS connection: to a server through a tunnel of an ``https://`` proxy.
+
+    ``ssl`` wraps only real sockets; here the inner TLS runs over memory buffers, its
+    records carried by the outer connection. Offers what the checks use of a socket.
+    """
+
+    def __init__(self, outer: Stream, context: ssl.SSLContext, server_name: str | None) -> None:
+        self.outer = outer
+        self.incoming = ssl.MemoryBIO()
+        self.outgoing = ssl.MemoryBIO()
+        self.tls = context.wrap_bio(self.incoming, self.outgoing, server_hostname=server_name)
+        self._run(self.tls.do_handshake)
+
+    def _run(self, operation: Callable[..., _T], *args: object) -> _T:
+        while True:
+            try:
+                result = operation(*args)
+            except ssl.SSLWantReadError:
+                self._flush()
+                data = self.outer.recv(65536)
+                if data:
+                    self.incoming.write(data)
+                else:
+                    self.incoming.write_eof()
+                continue
+            self._flush()
+            return result
+
+    def _flush(self) -> None:
+        data = self.outgoing.read()
+        if data:
+            self.outer.sendall(data)
+
+    def settimeout(self, value: float | None) -> None:
+        """Timeouts apply to the outer connection, which does the waiting."""
+        self.outer.settimeout(value)
+
+    def recv(self, size: int) -> bytes:
+        """Up to ``size`` decrypted bytes; b"" once the server has closed TLS."""
+        try:
+            return self._run(self.tls.read, size)
+        except ssl.SSLZeroReturnError:
+            return b""
+
+    def sendall(self, data: bytes) -> None:
+        """Encrypt and send all of ``data``."""
+        view = memoryview(data)
+        while view:
+            sent = self._run(self.tls.write, view)
+            view = view[sent:]
+
+    def getpeercert(self, binary_form: bool = False) -> Any:
+        """The server's certificate, as ``ssl.SSLSocket.getpeercert`` gives it."""
+        return self.tls.getpeercert(binary_form)
+
+    def version(self) -> str | None:
+        """The TLS version negotiated."""
+        return self.tls.version()
+
+    def cipher(self) -> tuple[str, str, int] | None:
+        """The cipher negotiated."""
+        return self.tls.cipher()
+
+    def close(self) -> None:
+        """Close the outer connection (and with it this one)."""
+        self.outer.close()
+
+
+def unverified_not_after(
+    host: str, port: int, server_name: str | None, *, family: int, steps: network.Steps
+) -> datetime.datetime | None:
+    """The notAfter date of the certificate ``host`` presents, trusted or not; None when it
+    cannot be had (the reason is logged)."""
+    try:
+        sock, _ = network.connect(host, port, family=family, budget=steps.budget, step=steps.step)
+        with sock:
+            der = unverified_peer_certificate(sock, server_name)
+    except (OSError, ValueError) as exc:
+        _log.info("could not read the certificate without verification: %s", exc)
+        return None
+    return certificate_not_after(der) if der else None
+
+
 # --- what the certificate says --------------------------------------------------------
 
 
@@ -106,6 +209,12 @@ def certificate_not_after(der: bytes) -> datetime.datetime | None:
     except (IndexError, ValueError, UnicodeDecodeError):
         _log.info("cannot read the certificate's notAfter date")
         return None
+
+
+def days_left(not_after: datetime.datetime, now: datetime.datetime | None = None) -> float:
+    """Days from ``now`` (default: this moment) until ``not_after``; negative once passed."""
+    left = not_after - (now or datetime.datetime.now(datetime.UTC))
+    return left.total_seconds() / 86400
 
 
 def _der_not_after(der: bytes) -> datetime.datetime:

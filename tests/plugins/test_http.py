@@ -17,22 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import (
-    BASIC_PASSWORD,
-    BASIC_USER,
-    BEARER_TOKEN,
-    CHECK_HTTP,
-    HOME_PAGE,
-    Certificates,
-    PluginRun,
-    ProxyServer,
-    RawServer,
-    ScriptedServer,
-    TestServer,
-    check_http,
-    run_command,
-    server_context,
-)
+from tests.plugins.running import CHECK_HTTP, PluginRun, check_http, run_command
+from tests.servers.http_app import BASIC_PASSWORD, BASIC_USER, BEARER_TOKEN, HOME_PAGE, TestServer
+from tests.servers.pki import Certificates, server_context
+from tests.servers.proxy import ProxyServer
+from tests.servers.scripted import RawServer, ScriptedServer
 
 HTTP_PERFDATA = ["time", "size", "time_connect", "time_headers", "time_firstbyte", "time_transfer"]
 HTTPS_PERFDATA = [

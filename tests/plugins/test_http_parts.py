@@ -9,10 +9,9 @@ import ssl
 import pytest
 
 from plugins import http_target, tls
-from plugins.http_date import parse_http_date
+from plugins.http_age import parse_http_date
 from plugins.http_target import BadRedirect, Target
-
-from .conftest import Pki
+from tests.servers.pki import Pki
 
 HOME = Target("http", "example.com", 8080, "192.0.2.7", "example.com:8080", "/a/b?old=1")
 

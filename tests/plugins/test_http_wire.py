@@ -18,8 +18,11 @@ import pytest
 
 from plugins import http_wire
 from plugins.http_wire import Connection, Response
-
-from .conftest import LOOPBACK, MAX_WAIT, Certificates, ProxyServer, ScriptedServer, TestServer
+from tests.servers.http_app import TestServer
+from tests.servers.loopback import LOOPBACK, MAX_WAIT
+from tests.servers.pki import Certificates
+from tests.servers.proxy import ProxyServer
+from tests.servers.scripted import ScriptedServer
 
 BUDGET = 3.0
 Scripted = Callable[..., ScriptedServer]

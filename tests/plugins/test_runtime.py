@@ -1,6 +1,6 @@
-"""The conventions every Vigie plugin shares (plugins/runtime.py).
+"""The conventions every Vigie plugin shares (plugins/runtime.py and the toolkit).
 
-Behaviour is watched from outside, on a real plugin process (tests/plugins/sample_check.py,
+Behaviour is watched from outside, on a real plugin process (plugins/template_check.py,
 whose probe sleeps, blocks or raises on demand), the way Icinga sees it: exit code and
 first line. The number formatting is tested directly.
 """
@@ -14,24 +14,24 @@ from pathlib import Path
 
 import pytest
 
-from plugins import __version__, runtime
-from plugins.runtime import PluginError, Range
+from plugins import __version__, arguments, wording
+from plugins.arguments import PluginError
+from plugins.nagios import Range
+from tests.plugins.running import PluginRun, run_command
 
-from .conftest import PluginRun, run_command
-
-SAMPLE = Path(__file__).with_name("sample_check.py")
+SAMPLE = "plugins.template_check"
 
 
 def sample(*args: str) -> PluginRun:
     """Run the sample plugin as a separate process."""
-    return run_command([sys.executable, str(SAMPLE), *args])
+    return run_command([sys.executable, "-m", SAMPLE, *args])
 
 
 # --- start-up -------------------------------------------------------------------------
 
 LEAN_IMPORT_PROBE = """
 import sys
-import plugins.runtime
+import plugins.runtime, plugins.template_check
 print(sorted(m for m in ("tempfile", "json", "nagiosplugin.cookie") if m in sys.modules))
 import nagiosplugin
 from nagiosplugin import Cookie, LogTail
@@ -118,10 +118,10 @@ def test_bad_arguments_exit_3_with_the_reason_and_the_usage(args: list[str], why
 def test_values_starting_with_a_dash_are_attached_to_their_option(
     argv: list[str], attached: list[str]
 ) -> None:
-    parser = runtime.PluginArgumentParser("T", "t", "a parser with -4 like check_vigie_http")
+    parser = arguments.PluginArgumentParser("T", "t", "a parser with -4 like check_vigie_http")
     parser.add_argument("-4", dest="ipv4", action="store_true")
     parser.add_argument("-s", "--string")
-    parser.add_argument("-w", "--warning", type=runtime.nagios_range)
+    parser.add_argument("-w", "--warning", type=arguments.nagios_range)
     assert parser.attach_values(argv) == attached
 
 
@@ -253,7 +253,7 @@ def test_an_inverted_range_is_broken_by_the_values_inside_it() -> None:
 def test_range_violation_says_inside_for_an_inverted_range(
     spec: str, level: str, words: str
 ) -> None:
-    assert runtime.range_violation(Range(spec), level) == words
+    assert wording.range_violation(Range(spec), level) == words
 
 
 @pytest.mark.parametrize(
@@ -267,7 +267,7 @@ def test_range_violation_says_inside_for_an_inverted_range(
     ],
 )
 def test_number_never_uses_scientific_notation(value: float, digits: int, text: str) -> None:
-    assert runtime.number(value, digits) == text
+    assert wording.number(value, digits) == text
 
 
 @pytest.mark.parametrize(
@@ -286,29 +286,29 @@ def test_number_never_uses_scientific_notation(value: float, digits: int, text: 
     ],
 )
 def test_range_text_is_the_guidelines_syntax_in_plain_decimals(spec: str, text: str) -> None:
-    assert runtime.range_text(Range(spec)) == text
+    assert wording.range_text(Range(spec)) == text
 
 
 def test_range_text_of_no_range_is_empty() -> None:
-    assert runtime.range_text(None) == ""
+    assert wording.range_text(None) == ""
 
 
 def test_performance_formats_every_field() -> None:
-    item = runtime.performance(
+    item = wording.performance(
         "time", 0.0000123, "s", warning=Range("0.5"), critical=Range("1"), minimum=0, maximum=10
     )
     assert str(item) == "time=0.000012s;0.5;1;0;10"
 
 
 def test_nagios_range_rejects_what_is_not_a_range() -> None:
-    assert runtime.nagios_range("@5:10").invert
+    assert arguments.nagios_range("@5:10").invert
     bad_specs = (
         "abc", "10:5", "1:2:3", "", "@", "~", ":", "-", ".", "inf", "-inf", "10:inf",
         "nan", "nan.", "1.e400", "1" + "0" * 400, "1_0", "1e3", "\u0663", "5 ", "0x10",
     )  # fmt: skip
     for bad in bad_specs:
         with pytest.raises(argparse.ArgumentTypeError, match="invalid range"):
-            runtime.nagios_range(bad)
+            arguments.nagios_range(bad)
 
 
 @pytest.mark.parametrize(
@@ -328,29 +328,29 @@ def test_nagios_range_rejects_what_is_not_a_range() -> None:
 def test_nagios_range_accepts_plain_decimal_ranges(
     spec: str, parts: tuple[bool, float, float]
 ) -> None:
-    parsed = runtime.nagios_range(spec)
+    parsed = arguments.nagios_range(spec)
     assert (parsed.invert, parsed.start, parsed.end) == parts
 
 
 def test_seconds_accepts_positive_finite_numbers_only() -> None:
-    assert runtime.seconds("2.5") == 2.5
+    assert arguments.seconds("2.5") == 2.5
     for bad in ("0", "-1", "inf", "nan", "ten", "1_0", "\u0663"):
         with pytest.raises(argparse.ArgumentTypeError):
-            runtime.seconds(bad)
-    assert math.isfinite(runtime.seconds("1e3"))
+            arguments.seconds(bad)
+    assert math.isfinite(arguments.seconds("1e3"))
 
 
 def test_timeout_seconds_stops_at_one_day() -> None:
-    assert runtime.timeout_seconds("86400") == runtime.MAX_TIMEOUT == 86400
-    assert runtime.timeout_seconds("0.0001") == 0.0001
+    assert arguments.timeout_seconds("86400") == arguments.MAX_TIMEOUT == 86400
+    assert arguments.timeout_seconds("0.0001") == 0.0001
     for bad in ("86400.5", "99999999999", "1e300"):
         with pytest.raises(argparse.ArgumentTypeError, match="at most 86400 seconds"):
-            runtime.timeout_seconds(bad)
+            arguments.timeout_seconds(bad)
 
 
 def test_one_line_flattens_and_keeps_the_pipe_out() -> None:
-    assert runtime.one_line("a\nb |  c") == "a b / c"
-    assert len(runtime.one_line("x" * 1000)) == runtime.MAX_LINE
+    assert wording.one_line("a\nb |  c") == "a b / c"
+    assert len(wording.one_line("x" * 1000)) == wording.MAX_LINE
 
 
 # --- secrets --------------------------------------------------------------------------
@@ -362,17 +362,17 @@ def test_read_secret_prefers_the_file_and_takes_its_first_line(
     secret = tmp_path / "secret"
     secret.write_text("user:from-file\nignored second line\n")
     monkeypatch.setenv("VIGIE_TEST_SECRET", "user:from-env")
-    assert runtime.read_secret("VIGIE_TEST_SECRET", str(secret), "token") == "user:from-file"
-    assert runtime.read_secret("VIGIE_TEST_SECRET", None, "token") == "user:from-env"
+    assert arguments.read_secret("VIGIE_TEST_SECRET", str(secret), "token") == "user:from-file"
+    assert arguments.read_secret("VIGIE_TEST_SECRET", None, "token") == "user:from-env"
     monkeypatch.delenv("VIGIE_TEST_SECRET")
-    assert runtime.read_secret("VIGIE_TEST_SECRET", None, "token") is None
+    assert arguments.read_secret("VIGIE_TEST_SECRET", None, "token") is None
 
 
 def test_read_secret_names_the_file_it_cannot_use(tmp_path: Path) -> None:
     missing = tmp_path / "missing"
     with pytest.raises(PluginError, match=f"cannot read token from {missing}: No such file"):
-        runtime.read_secret("UNSET_VARIABLE", str(missing), "token")
+        arguments.read_secret("UNSET_VARIABLE", str(missing), "token")
     empty = tmp_path / "empty"
     empty.write_text("\n")
     with pytest.raises(PluginError, match=r"token file .* is empty"):
-        runtime.read_secret("UNSET_VARIABLE", str(empty), "token")
+        arguments.read_secret("UNSET_VARIABLE", str(empty), "token")

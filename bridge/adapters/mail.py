@@ -1,0 +1,65 @@
+"""Customer alerts leave by mail: each outbox message handed to the SMTP relay.
+
+``vigie send-alerts`` delivers what ``vigie notify`` queued (R14, composed in
+``bridge.domain.alerts``); an SMS is a mail to the email-to-SMS gateway (``sms``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from bridge.adapters.sms import DeliveryError, recipient_address
+from bridge.config.model import AlertTransport
+from bridge.domain.alerts import Message
+
+
+def deliver(
+    messages: Sequence[Message],
+    transport: AlertTransport,
+    done: Callable[[Message, str | None], None],
+) -> None:
+    """Hand each message to the SMTP relay, calling ``done(message, error)`` right after
+    each one (error None when sent), so that a run stopped midway resends nothing."""
+    import smtplib
+    from email.message import EmailMessage
+
+    try:
+        relay = smtplib.SMTP(transport.smtp_host, transport.smtp_port, timeout=transport.timeout)
+    except (OSError, smtplib.SMTPException) as error:
+        reason = f"SMTP relay {transport.smtp_host}:{transport.smtp_port}: {error}"
+        for message in messages:
+            done(message, reason)
+        return
+    with relay:
+        for message in messages:
+            try:
+                mail = EmailMessage()
+                mail["From"] = transport.sender
+                mail["To"] = recipient_address(message, transport)
+                mail["Subject"] = message.subject
+                mail.set_content(message.body)
+                relay.send_message(mail)
+            except (DeliveryError, OSError, smtplib.SMTPException) as error:
+                done(message, str(error) or type(error).__name__)
+            else:
+                done(message, None)
+
+
+@contextmanager
+def exclusive(lock_path: Path) -> Iterator[bool]:
+    """Whether this run holds the outbox: two runs at once would send every alert twice."""
+    import fcntl
+
+    lock_path.parent.mkdir(parents=True, exist_ok=True)  # beside a store not made yet
+    with open(lock_path, "a") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,77 @@
+"""The whole of ``vigie.yaml`` once validated: frozen dataclasses, and the error that lists
+every problem of a file.
+
+The contract's own terms (levels, rates, customers) are the domain's values
+(``bridge.domain.contract``); this adds what only the running bridge needs: where the store
+is, how to reach Icinga and the SMTP relay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bridge.domain.contract import BusinessHours, Customer, Level, Rates, Server
+
+DEFAULT_CONFIG_PATH = Path("/etc/vigie/vigie.yaml")
+DEFAULT_TIMEZONE = "Europe/Brussels"
+DEFAULT_STORE_PATH = Path("/var/lib/vigie/vigie.db")
+
+
+class ConfigError(Exception):
+    """The configuration is wrong; ``problems`` lists every one, each naming its key."""
+
+    def __init__(self, problems: list[str], source: str | None = None) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+        self.source = source  # the file the problems are in, when there is one
+
+
+@dataclass(frozen=True)
+class IcingaApi:
+    """Where to acknowledge problems back in Icinga 2 (its REST API)."""
+
+    url: str
+    user: str
+    password_file: Path | None = None
+    ca_file: Path | None = None
+    verify: bool = True
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class AlertTransport:
+    """R14: how customer alerts leave: an SMTP relay, and an email-to-SMS gateway address."""
+
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    sender: str = "vigie@localhost"
+    sms_gateway: str | None = None  # e.g. "{number}@sms.example"; None: SMS not sent
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole of ``vigie.yaml``, validated."""
+
+    timezone: ZoneInfo
+    business_hours: BusinessHours
+    store_path: Path
+    levels: Mapping[str, Level]
+    rates: Rates
+    customers: Mapping[str, Customer]
+    icinga: IcingaApi | None = None
+    reopen_within: timedelta = timedelta(hours=1)
+    source: Path | None = None
+    alerts: AlertTransport = field(default_factory=AlertTransport)
+
+    def find_server(self, host: str) -> tuple[Customer, Server] | None:
+        """The customer and contract entry naming this Icinga host, whatever the dates."""
+        for customer in self.customers.values():
+            server = customer.servers.get(host)
+            if server is not None:
+                return customer, server
+        return None

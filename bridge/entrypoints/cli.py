@@ -1,0 +1,73 @@
+"""The ``vigie`` command: its entry point, and ``check-config``.
+
+Every command parses its options, calls one service and prints; the commands live in
+``cli_tickets`` (tickets, staff and cron) and ``cli_billing`` (deadlines and money), on the
+group and helpers of ``cli_app``. No traceback ever reaches the user.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from bridge.config.load import config_path, load_config
+from bridge.config.model import ConfigError
+from bridge.entrypoints import cli_billing, cli_tickets
+from bridge.entrypoints import notify as intake
+from bridge.entrypoints.cli_app import App, Failure, cli, pass_app
+from bridge.entrypoints.notify import EXIT_BAD_INPUT, EXIT_INTERNAL
+from bridge.store.errors import StoreError
+
+COMMANDS = (cli_tickets, cli_billing)  # imported for the commands they add to ``cli``
+
+
+@cli.command("check-config")
+@pass_app
+def check_config(app: App) -> None:
+    """Validate the configuration: exit 0, or 2 with every problem listed."""
+    path = config_path(app.config_option)
+    try:
+        config = load_config(path, check_holidays=True)
+    except ConfigError as error:
+        for problem in error.problems:
+            click.echo(intake.located(path, problem), err=True)
+        raise Failure(f"{len(error.problems)} problem(s) in {path}", EXIT_BAD_INPUT) from None
+    servers = sum(len(c.servers) for c in config.customers.values())
+    click.echo(
+        f"{path}: OK ({len(config.customers)} customers, {servers} servers, "
+        f"levels {', '.join(sorted(config.levels))})"
+    )
+
+
+def main() -> None:
+    """Console entry point: no traceback ever reaches the user."""
+    if len(sys.argv) == 1:
+        sys.argv.append("--help")  # the overview, rather than a usage error
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except BrokenPipeError:
+        # The reader went away (`vigie tickets | head`): not an error of ours. Python would
+        # complain again when flushing stdout at exit, so point it at /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    except click.Abort:
+        click.echo("vigie: aborted", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except click.UsageError as error:
+        # One line, as everywhere else; click's usual usage block is three more.
+        where = error.ctx.command_path if error.ctx else "vigie"
+        click.echo(f"{where}: {error.format_message()} (see {where} --help)", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except (StoreError, ConfigError) as error:
+        click.echo(f"vigie: {error}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except Exception as error:  # a bug: one line, never a traceback
+        click.echo(f"vigie: internal error: {type(error).__name__}: {error}", err=True)
+        sys.exit(EXIT_INTERNAL)

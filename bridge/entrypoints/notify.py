@@ -1,0 +1,215 @@
+"""``vigie notify``: one Icinga notification in, durably stored, one line out (the lean path).
+
+This is the path Icinga runs thousands of times a day, often hundreds at once, so it stays
+lean: it never imports click (the launcher parses a plain ``notify`` call itself with the
+option table below, and hands anything else to the click CLI), nor anything heavy.
+Whatever fails once the event is read, the event is not lost: it goes to the spool. The
+recording itself is ``services.notifications``; this parses, calls and prints.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bridge.config.load import config_path, load_config
+from bridge.config.model import DEFAULT_STORE_PATH, Config, ConfigError
+from bridge.domain.notification import BadNotification, Event, parse_event
+from bridge.domain.times import to_display
+from bridge.services.notifications import Outcome, record_notification, replay_spool
+from bridge.store import spool
+from bridge.store.errors import StoreUnavailable
+from bridge.store.unit_of_work import UnitOfWork
+
+# The exit codes of every `vigie` command (design.md), here where no click is imported.
+EXIT_REFUSED = 1  # a contract rule refused it; the message names the rule
+EXIT_BAD_INPUT = 2  # bad input or configuration; the message says what and where
+EXIT_INTERNAL = 3  # a bug
+EXIT_TEMPFAIL = 75  # sysexits' EX_TEMPFAIL: not done (nothing stored, not sent), try again
+
+# The options of `vigie notify`, each also read from VIGIE_<NAME>: the one table both the
+# click command and the launcher's fast path are built from.
+NOTIFY_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("type", "PROBLEM, RECOVERY, ACKNOWLEDGEMENT, CUSTOM, FLAPPING*, DOWNTIME*"),
+    ("host", "Icinga host name (the server)"),
+    ("service", "Icinga service name; absent for a host notification"),
+    ("state", "the state: OK/WARNING/CRITICAL/UNKNOWN or UP/DOWN/UNREACHABLE"),
+    ("output", "the plugin output"),
+    ("since", "Unix time of the hard state change: the reference time (R2)"),
+    ("author", "who acknowledged, scheduled the downtime or sent the custom note"),
+    ("comment", "the acknowledgement, downtime or custom comment"),
+    ("customer", "the host's customer (host.vars.customer), for hosts no contract names"),
+    ("notification-number", "Icinga's notification number, to tell re-notifications"),
+)
+
+
+def envvar(name: str) -> str:
+    """The environment variable of a notify option: ``VIGIE_NOTIFICATION_NUMBER``..."""
+    return "VIGIE_" + name.upper().replace("-", "_")
+
+
+class IntakeFailure(Exception):
+    """The notification was not recorded: one line for stderr and the exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def parse_notify_argv(argv: Sequence[str]) -> tuple[str | None, dict[str, str | None]] | None:
+    """A plain ``[--config FILE] notify --opt VALUE...`` call as (config, options); None
+    for anything else (help, version, an unknown option...), which click then handles."""
+    args = list(argv)
+    config: str | None = None
+    if args and args[0].startswith("--config"):
+        config, args = _take(args, "--config")
+        if config is None:
+            return None
+    if not args or args[0] != "notify":
+        return None
+    known = {name for name, _ in NOTIFY_OPTIONS}
+    options: dict[str, str | None] = {}
+    args = args[1:]
+    while args:
+        flag = args[0].split("=", 1)[0]
+        if not flag.startswith("--") or flag[2:] not in known or flag[2:] in options:
+            return None
+        value, args = _take(args, flag)
+        if value is None:
+            return None
+        options[flag[2:]] = value
+    for name, _ in NOTIFY_OPTIONS:
+        if name not in options:
+            options[name] = os.environ.get(envvar(name)) or None  # empty means absent
+    return config or os.environ.get("VIGIE_CONFIG") or None, options
+
+
+def _take(args: list[str], flag: str) -> tuple[str | None, list[str]]:
+    if args[0].startswith(flag + "="):
+        return args[0][len(flag) + 1 :], args[1:]
+    if args[0] == flag and len(args) > 1:
+        return args[1], args[2:]
+    return None, args
+
+
+def notify(
+    config_option: str | None, options: Mapping[str, str | None], now: datetime
+) -> list[str]:
+    """Record one notification; return the lines to print, or raise IntakeFailure."""
+    try:
+        config: Config | None = load(config_option)
+        broken = None
+    except IntakeFailure as failure:
+        config, broken = None, failure
+    try:
+        event = parse_event(
+            type=options.get("type"),
+            host=options.get("host"),
+            service=options.get("service"),
+            state=options.get("state"),
+            output=options.get("output"),
+            since=options.get("since"),
+            author=options.get("author"),
+            comment=options.get("comment"),
+            customer=options.get("customer"),
+            notification_number=options.get("notification-number"),
+            received_at=now,
+            tz=UTC if config is None else config.timezone,
+        )
+    except BadNotification as error:
+        raise IntakeFailure(str(error), EXIT_BAD_INPUT) from None
+    if config is None:
+        assert broken is not None
+        kept_in = spool.spool_path(fallback_store(config_option))
+        try:
+            spool.append(kept_in, event)
+        except spool.SpoolError as spool_error:
+            raise IntakeFailure(
+                f"{broken}; and {spool_error}: NOTHING RECORDED", EXIT_TEMPFAIL
+            ) from None
+        raise IntakeFailure(
+            f"{broken}; {event.type} for {event.key} kept in {kept_in}, recorded once the "
+            "configuration is fixed",
+            EXIT_BAD_INPUT,
+        )
+    spooled = spool.spool_path(config.store_path)
+    lines = []
+    uow = UnitOfWork(config.store_path)
+    try:
+        replayed = replay_spool(uow, config, spooled, now)
+        if replayed is not None:
+            lines.append(f"replayed {replayed} spooled notification(s) from {spooled}")
+        outcome = record_notification(uow, config, event, now)
+    except Exception as error:  # whatever failed, the event must not be lost: spool it
+        try:
+            spool.append(spooled, event)
+        except spool.SpoolError as spool_error:
+            raise IntakeFailure(
+                f"{error}; and {spool_error}: NOTHING RECORDED", EXIT_TEMPFAIL
+            ) from None
+        kept = f"{event.type} for {event.key} kept in {spooled}"
+        if isinstance(error, ConfigError):
+            raise IntakeFailure(
+                f"configuration: {error}; {kept}, recorded once it is fixed", EXIT_BAD_INPUT
+            ) from None
+        if not isinstance(error, StoreUnavailable):
+            raise IntakeFailure(
+                f"internal error: {type(error).__name__}: {error}; {kept}", EXIT_INTERNAL
+            ) from None
+        lines.append(
+            f"spooled {event.type} for {event.key} in {spooled} ({error}); "
+            "it is recorded on the next run that can write the store"
+        )
+        return lines
+    lines.append(describe(outcome, event, config))
+    return lines
+
+
+def fallback_store(config_option: str | None) -> Path:
+    """Where the store is while the configuration is broken: the last one validated."""
+    from bridge.config import cache as config_cache
+
+    last = config_cache.read(config_path(config_option), stale=True)
+    return last.store_path if isinstance(last, Config) else DEFAULT_STORE_PATH
+
+
+def load(config_option: str | None) -> Config:
+    """The configuration, or IntakeFailure naming the file and its first problem."""
+    path = config_path(config_option)
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        first = located(path, error.problems[0] if error.problems else str(error))
+        more = len(error.problems) - 1
+        tail = f" (and {more} more: run vigie check-config)" if more > 0 else ""
+        raise IntakeFailure(f"configuration {first}{tail}", EXIT_BAD_INPUT) from None
+
+
+def located(path: object, problem: str) -> str:
+    """A configuration problem with its file named once: file-level ones already name it."""
+    return problem if problem.startswith(str(path)) else f"{path}: {problem}"
+
+
+def describe(outcome: Outcome, event: Event, config: Config) -> str:
+    """The one line ``vigie notify`` prints."""
+    what = outcome.entry.replace("_", " ")
+    if outcome.ticket_id is None:
+        return f"{event.type} for {event.key}: {what} recorded (no ticket follows {event.key})"
+    where = f"ticket {outcome.ticket_id}"
+    if outcome.duplicate:
+        return f"{event.type} for {event.key} already recorded ({where}): nothing changed"
+    ticket = outcome.opened
+    if ticket is not None:
+        deadline = to_display(ticket.deadline_at, config.timezone)
+        contract = (
+            f"level {ticket.level}, deadline {deadline}" if ticket.level else "out of contract (R9)"
+        )
+        return (
+            f"opened ticket {ticket.id} for {event.key} "
+            f"({ticket.customer or 'unknown customer'}, {contract})"
+        )
+    extra = " (taken over)" if outcome.took else ""
+    extra += " (closed on recovery)" if outcome.closed else ""
+    return f"{event.type} for {event.key}: {what} on {where}{extra}"

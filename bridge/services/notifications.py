@@ -1,0 +1,125 @@
+"""Recording Icinga notifications: one event, one transaction, one outcome (R2, R4, R14).
+
+``record_notification`` reads what the store knows of the event's key, lets
+``domain.incidents.decide`` say what the event does, applies that decision, queues the
+customer's alerts and commits; ``replay_spool`` records what an earlier run had to spool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bridge.config.calendar import business_calendar
+from bridge.config.model import Config, ConfigError
+from bridge.domain.alerts import compose
+from bridge.domain.incidents import (
+    AUTO_DEBRIEF,
+    Decision,
+    closes_on_recovery,
+    decide,
+    kept_for_sla,
+    reopened_status,
+    state_of,
+)
+from bridge.domain.notification import Event
+from bridge.domain.tickets import Ticket, incident_ticket
+from bridge.store import spool
+from bridge.store.errors import StoreUnavailable
+from bridge.store.repository import Repository
+from bridge.store.unit_of_work import UnitOfWork
+
+# Failures that are not the event's fault: replaying stops there and tries again later.
+TRANSIENT: tuple[type[BaseException], ...] = (StoreUnavailable, ConfigError)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What recording a notification did, for the one line ``vigie notify`` prints."""
+
+    ticket_id: int | None
+    entry: str
+    duplicate: bool = False
+    took: bool = False
+    closed: bool = False
+    opened: Ticket | None = None
+
+
+def record_notification(uow: UnitOfWork, config: Config, event: Event, now: datetime) -> Outcome:
+    """Record one notification: open, update or only note a ticket. The same notification
+    recorded twice changes nothing the second time."""
+    with uow:
+        repo = uow.tickets
+        seen = repo.entry_with_identity(event.identity)
+        if seen is not None:
+            return Outcome(seen.ticket_id, "duplicate", duplicate=True)
+        decision = decide(
+            event,
+            open_ticket=state_of(repo.open_ticket_following(event.key)),
+            host_ticket=state_of(
+                None if event.service is None else repo.open_ticket_keyed(event.host)
+            ),
+            last_ticket=state_of(repo.last_ticket_following(event.key)),
+            last_state=repo.last_state(event.key),
+            reopen_within=config.reopen_within,
+        )
+        outcome, ticket = _apply(repo, config, event, decision, now)
+        if ticket is not None:  # opened or recovered: the customer is told (R14)
+            for channel, recipient, subject, body in compose(
+                config.customers, config.timezone, ticket, decision.entry
+            ):
+                repo.add_message(ticket.id, channel, recipient, subject, body, now)
+        uow.commit()
+        return outcome
+
+
+def _apply(
+    repo: Repository, config: Config, event: Event, decision: Decision, now: datetime
+) -> tuple[Outcome, Ticket | None]:
+    """Write what ``decision`` says; the outcome, and the ticket as it now is when it was
+    opened or recovered."""
+    at = event.since if event.type in ("PROBLEM", "RECOVERY") else event.received_at
+    ticket_id = decision.ticket_id
+    if decision.action == "open":
+        calendar = business_calendar(config, holiday_cache_dir=config.store_path.parent)
+        new = incident_ticket(event, config.customers, config.levels, calendar, config.timezone)
+        in_downtime = repo.last_downtime_entry((event.key, event.host)) == "downtime_start"
+        ticket_id = repo.add(new, in_downtime, now)
+    if ticket_id is not None and decision.action == "reopen":
+        ticket = repo.get(ticket_id)
+        kept = kept_for_sla(ticket.sla_closed_at, ticket.deadline_at, event.since)
+        repo.reopen(ticket_id, reopened_status(ticket), kept)
+    repo.add_entry(ticket_id, event.key, at, now, decision.entry, event)
+    took = closed = False
+    if ticket_id is not None:
+        ticket = repo.get(ticket_id)
+        if event.state is not None and ticket.key == event.key:
+            repo.set_last_state(ticket_id, event.state)
+        if decision.clear_recovery:
+            kept = kept_for_sla(ticket.sla_recovered_at, ticket.deadline_at, event.since)
+            repo.set_recovered(ticket_id, None, kept)
+        if decision.take:
+            taker = event.author or "icinga"
+            repo.set_taken(ticket_id, taker, event.received_at)
+            # Every take-over shows as "taken", whichever way it came in.
+            repo.add_entry(ticket_id, None, event.received_at, now, "taken", actor=taker)
+            took = True
+        if decision.recover:
+            repo.set_recovered(ticket_id, at, ticket.sla_recovered_at or at)
+            if closes_on_recovery(config.customers, ticket.customer):
+                repo.set_closed(ticket_id, at, AUTO_DEBRIEF, ticket.sla_closed_at or at)
+                repo.add_entry(ticket_id, None, at, now, "closed", comment=AUTO_DEBRIEF)
+                closed = True
+    told = ticket_id is not None and (decision.action == "open" or decision.recover)
+    now_ticket = repo.get(ticket_id) if told and ticket_id is not None else None
+    opened = now_ticket if decision.action == "open" else None
+    outcome = Outcome(ticket_id, decision.entry, took=took, closed=closed, opened=opened)
+    return outcome, now_ticket
+
+
+def replay_spool(uow: UnitOfWork, config: Config, spooled: Path, now: datetime) -> int | None:
+    """Record the events an earlier run spooled, if any; how many (None: nothing waited)."""
+    if not spool.pending(spooled):
+        return None
+    return spool.replay(spooled, lambda e: record_notification(uow, config, e, now), TRANSIENT)

@@ -1,0 +1,181 @@
+"""Staff's use cases on tickets: open a request, take over, log work, approve, close, look.
+
+Each writes in one unit of work: read the ticket, ask the domain (``refusals``) whether the
+operation may go on, write, commit, and return the record written. A refusal is raised as
+``Rejected`` before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bridge.config.calendar import business_calendar
+from bridge.config.model import Config
+from bridge.domain.contract import Customer
+from bridge.domain.refusals import (
+    Invalid,
+    may_close,
+    may_log_work,
+    may_take,
+    not_before_reference,
+)
+from bridge.domain.tickets import Approval, Category, HistoryEntry, Ticket, Work, request_ticket
+from bridge.services.errors import Rejected
+from bridge.store.unit_of_work import UnitOfWork
+
+
+def customer_of(config: Config, customer_id: str) -> Customer:
+    """The customer of ``vigie.yaml``, or Rejected naming the known ones."""
+    customer = config.customers.get(customer_id)
+    if customer is None:
+        known = ", ".join(sorted(config.customers)) or "none"
+        raise Rejected(Invalid(f"--customer: unknown customer {customer_id!r} (known: {known})"))
+    return customer
+
+
+def open_request(
+    uow: UnitOfWork,
+    config: Config,
+    customer_id: str,
+    server: str | None,
+    subject: str,
+    received: datetime,
+    express: bool,
+    by: str | None,
+    now: datetime,
+) -> Ticket:
+    """Open a ticket for a customer's request (R2: its reference time is when received)."""
+    customer = customer_of(config, customer_id)
+    if not subject.strip():
+        raise Rejected(Invalid("--subject: empty"))
+    if server is not None and server not in customer.servers:
+        known = ", ".join(sorted(customer.servers)) or "none"
+        raise Rejected(
+            Invalid(f"--server: {server!r} is not a server of {customer_id} (known: {known})")
+        )
+    calendar = business_calendar(config, holiday_cache_dir=config.store_path.parent)
+    new = request_ticket(
+        customer, server, subject, received, express, config.levels, calendar, config.timezone
+    )
+    with uow:
+        ticket_id = uow.tickets.add(new, False, now)
+        uow.tickets.add_entry(
+            ticket_id, new.key, new.reference_at, now, "opened", actor=by, comment=new.subject
+        )
+        ticket = uow.tickets.get(ticket_id)
+        uow.commit()
+    return ticket
+
+
+def take(uow: UnitOfWork, ticket_id: int, by: str, at: datetime, now: datetime) -> Ticket:
+    """Take the ticket over (stops the SLA clock, R4); refused when closed or already taken."""
+    with uow:
+        verdict = may_take(uow.tickets.get(ticket_id), at)
+        if verdict is not None:
+            raise Rejected(verdict)
+        uow.tickets.set_taken(ticket_id, by, at)
+        uow.tickets.add_entry(ticket_id, None, at, now, "taken", actor=by)
+        ticket = uow.tickets.get(ticket_id)
+        uow.commit()
+    return ticket
+
+
+def close(
+    uow: UnitOfWork, ticket_id: int, debrief: str | None, at: datetime, now: datetime
+) -> Ticket:
+    """Close the ticket; an incident needs its debrief (R15)."""
+    with uow:
+        ticket = uow.tickets.get(ticket_id)
+        verdict = may_close(ticket, debrief, at)
+        if verdict is not None:
+            raise Rejected(verdict)
+        text = (debrief or "").strip()
+        uow.tickets.set_closed(ticket_id, at, text, ticket.sla_closed_at or at)
+        uow.tickets.add_entry(ticket_id, None, at, now, "closed", comment=text)
+        ticket = uow.tickets.get(ticket_id)
+        uow.commit()
+    return ticket
+
+
+def log_work(
+    uow: UnitOfWork,
+    config: Config,
+    ticket_id: int,
+    minutes: int,
+    by: str,
+    at: datetime,
+    category: Category | None,
+    note: str | None,
+    now: datetime,
+) -> Work:
+    """Log work on a ticket (its kind's category unless given); R11 may refuse it."""
+    with uow:
+        ticket = uow.tickets.get(ticket_id)
+        kind: Category = category or ticket.kind
+        calendar = business_calendar(config, holiday_cache_dir=config.store_path.parent)
+        verdict = may_log_work(
+            ticket,
+            uow.tickets.work(ticket_id),
+            uow.tickets.approvals(ticket_id),
+            minutes,
+            kind,
+            at,
+            config.customers.get(ticket.customer or ""),
+            calendar.is_business_time(ticket.reference_at),
+            config.rates,
+        )
+        if verdict is not None:
+            raise Rejected(verdict)
+        work = uow.tickets.add_work(ticket_id, minutes, by, at, kind, note, now)
+        # The history tells the whole story (R15), work included.
+        what = f"{minutes} min of {kind} work" + (f": {note}" if note else "")
+        uow.tickets.add_entry(ticket_id, None, at, now, "work", actor=by, comment=what)
+        uow.commit()
+    return work
+
+
+def approve(uow: UnitOfWork, ticket_id: int, by: str, at: datetime, now: datetime) -> Approval:
+    """Record the customer's approval to go past the threshold (R11)."""
+    with uow:
+        verdict = not_before_reference(uow.tickets.get(ticket_id), at)
+        if verdict is not None:
+            raise Rejected(verdict)
+        approval = uow.tickets.add_approval(ticket_id, by, at, now)
+        uow.tickets.add_entry(ticket_id, None, at, now, "approved", actor=by)
+        uow.commit()
+    return approval
+
+
+def list_tickets(
+    uow: UnitOfWork, open_only: bool, customer: str | None, server: str | None
+) -> list[Ticket]:
+    """Tickets matching every filter given, oldest first."""
+    with uow:
+        return uow.tickets.tickets(open_only=open_only, customer=customer, server=server)
+
+
+@dataclass(frozen=True)
+class TicketFile:
+    """One ticket with everything recorded on it (R15)."""
+
+    ticket: Ticket
+    history: list[HistoryEntry]
+    work: list[Work]
+    approvals: list[Approval]
+
+
+def show(uow: UnitOfWork, ticket_id: int) -> TicketFile:
+    """One ticket with its whole history, work and approvals."""
+    with uow:
+        repo = uow.tickets
+        ticket = repo.get(ticket_id)
+        return TicketFile(
+            ticket, repo.history(ticket_id), repo.work(ticket_id), repo.approvals(ticket_id)
+        )
+
+
+def events_of(uow: UnitOfWork, key: str) -> list[HistoryEntry]:
+    """Every notification recorded for a host or ``host!service``, ticket or not."""
+    with uow:
+        return uow.tickets.events_of(key)

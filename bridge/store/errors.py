@@ -1,0 +1,46 @@
+"""What the store says when it cannot do its part, each in one line.
+
+A database that cannot be written (read-only, disk full, damaged, locked too long) is told
+apart from a bug by SQLite's own error code, never by the wording of its message.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+
+class StoreError(Exception):
+    """The store refused an operation; the message says why in one line."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be opened or written (read-only, disk full, missing folder)."""
+
+
+class NotFound(StoreError):
+    """No ticket has that number."""
+
+
+# Primary result codes (the low byte of an extended code) of a store that cannot be used
+# now: busy or locked past the timeout, read-only, I/O error, damaged, full, not openable.
+_UNAVAILABLE = frozenset(
+    {
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_CORRUPT,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_NOTADB,
+    }
+)
+
+
+def unavailable(error: sqlite3.Error, path: Path) -> StoreUnavailable | None:
+    """``error`` as StoreUnavailable when the database cannot be written now, else None."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None or code & 0xFF not in _UNAVAILABLE:
+        return None
+    return StoreUnavailable(f"cannot write the store {path}: {error}")

@@ -1,0 +1,366 @@
+"""The only SQL of the bridge: tickets, their history, work, approvals and the outbox.
+
+The repository reads and writes records as the domain's values; it decides nothing (the
+domain does, and a service applies its decision inside one unit of work). Times are stored
+as UTC text (ISO 8601 with microseconds), so text order is time order. History, work,
+approvals and the outbox are append-only (R15, enforced by the schema's triggers); a
+ticket's row holds only a projection of its history.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from bridge.domain.alerts import Message
+from bridge.domain.notification import Event
+from bridge.domain.tickets import Approval, Category, HistoryEntry, NewTicket, Ticket, Work
+from bridge.store.errors import NotFound
+
+
+def to_db(moment: datetime) -> str:
+    """The store's text form: ISO 8601 in UTC with microseconds, so text order is time order."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_db(text: str | None) -> datetime | None:
+    """Back from the store's text form."""
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _db_time(moment: datetime | None) -> str | None:
+    return None if moment is None else to_db(moment)
+
+
+class Repository:
+    """Records in and out of one connection; the unit of work owns its transaction."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    # -- tickets -------------------------------------------------------------------------
+
+    def get(self, ticket_id: int) -> Ticket:
+        """One ticket, or NotFound."""
+        row = self._db.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no ticket {ticket_id}")
+        return _record(Ticket, row)
+
+    def add(self, new: NewTicket, in_downtime: bool, now: datetime) -> int:
+        """Insert a ticket; its number."""
+        cursor = self._db.execute(
+            "INSERT INTO tickets (kind, key, customer, server, service, level, subject, "
+            "reference_at, deadline_at, express, assignee, in_downtime, external_ref, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                new.kind,
+                new.key,
+                new.customer,
+                new.server,
+                new.service,
+                new.level,
+                new.subject,
+                to_db(new.reference_at),
+                _db_time(new.deadline_at),
+                int(new.express),
+                new.assignee,
+                int(in_downtime),
+                new.external_ref,
+                to_db(now),
+            ),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def open_ticket_following(self, key: str) -> Ticket | None:
+        """The latest ticket not closed that an event of ``key`` went to."""
+        return self._ticket(
+            "SELECT t.* FROM tickets t WHERE t.status != 'closed' AND t.id IN "
+            "(SELECT ticket_id FROM events WHERE key = ?) ORDER BY t.id DESC LIMIT 1",
+            key,
+        )
+
+    def open_ticket_keyed(self, key: str) -> Ticket | None:
+        """The latest ticket not closed opened for ``key`` itself."""
+        return self._ticket(
+            "SELECT * FROM tickets WHERE status != 'closed' AND key = ? ORDER BY id DESC LIMIT 1",
+            key,
+        )
+
+    def last_ticket_following(self, key: str) -> Ticket | None:
+        """The latest ticket an event of ``key`` went to, whatever its status."""
+        return self._ticket(
+            "SELECT t.* FROM tickets t WHERE t.id IN "
+            "(SELECT ticket_id FROM events WHERE key = ?) ORDER BY t.id DESC LIMIT 1",
+            key,
+        )
+
+    def _ticket(self, query: str, *params: Any) -> Ticket | None:
+        row = self._db.execute(query, params).fetchone()
+        return None if row is None else _record(Ticket, row)
+
+    def reopen(self, ticket_id: int, status: str, sla_closed_at: datetime | None) -> None:
+        """Back to ``status``, its closing undone but for the one that counts for R4."""
+        self._db.execute(
+            "UPDATE tickets SET status = ?, closed_at = NULL, debrief = NULL, sla_closed_at = ? "
+            "WHERE id = ?",
+            (status, _db_time(sla_closed_at), ticket_id),
+        )
+
+    def set_last_state(self, ticket_id: int, state: str) -> None:
+        """The last state its own key reported."""
+        self._db.execute("UPDATE tickets SET last_state = ? WHERE id = ?", (state, ticket_id))
+
+    def set_recovered(self, ticket_id: int, at: datetime | None, sla_at: datetime | None) -> None:
+        """Its recovery (None: not recovered) and the one that counts for R4."""
+        self._db.execute(
+            "UPDATE tickets SET recovered_at = ?, sla_recovered_at = ? WHERE id = ?",
+            (_db_time(at), _db_time(sla_at), ticket_id),
+        )
+
+    def set_taken(self, ticket_id: int, by: str, at: datetime) -> None:
+        """Taken over by ``by`` at ``at``."""
+        self._db.execute(
+            "UPDATE tickets SET status = 'taken', taken_at = ?, taken_by = ? WHERE id = ?",
+            (to_db(at), by, ticket_id),
+        )
+
+    def set_closed(
+        self, ticket_id: int, at: datetime, debrief: str, sla_at: datetime | None
+    ) -> None:
+        """Closed at ``at`` with its debrief; ``sla_at`` is the closing that counts for R4."""
+        self._db.execute(
+            "UPDATE tickets SET status = 'closed', closed_at = ?, debrief = ?, "
+            "sla_closed_at = ? WHERE id = ?",
+            (to_db(at), debrief, _db_time(sla_at), ticket_id),
+        )
+
+    def tickets(
+        self,
+        open_only: bool = False,
+        customer: str | None = None,
+        server: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Ticket]:
+        """Tickets matching every filter given, oldest first; ``since``/``until`` bound the
+        reference time (half-open)."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if open_only:
+            clauses.append("status != 'closed'")
+        if customer is not None:
+            clauses.append("customer = ?")
+            params.append(customer)
+        if server is not None:
+            clauses.append("server = ?")
+            params.append(server)
+        if since is not None:
+            clauses.append("reference_at >= ?")
+            params.append(to_db(since))
+        if until is not None:
+            clauses.append("reference_at < ?")
+            params.append(to_db(until))
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._db.execute(f"SELECT * FROM tickets {where} ORDER BY id", params)
+        return [_record(Ticket, row) for row in rows]
+
+    def customers(self, since: datetime, until: datetime) -> list[str]:
+        """The customers with tickets whose reference time is in [since, until)."""
+        rows = self._db.execute(
+            "SELECT DISTINCT customer FROM tickets WHERE customer IS NOT NULL "
+            "AND reference_at >= ? AND reference_at < ? ORDER BY customer",
+            (to_db(since), to_db(until)),
+        )
+        return [row["customer"] for row in rows]
+
+    # -- history -------------------------------------------------------------------------
+
+    def add_entry(
+        self,
+        ticket_id: int | None,
+        key: str | None,
+        at: datetime,
+        now: datetime,
+        entry: str,
+        event: Event | None = None,
+        actor: str | None = None,
+        comment: str | None = None,
+    ) -> None:
+        """Append one history entry: a notification (``event``) or a staff or system one."""
+        self._db.execute(
+            "INSERT INTO events (ticket_id, key, at, recorded_at, type, actor, state, output, "
+            "comment, identity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                ticket_id,
+                key,
+                to_db(at),
+                to_db(now),
+                entry,
+                actor if event is None else event.author,
+                None if event is None else event.state,
+                None if event is None else (event.output or None),
+                comment if event is None else event.comment,
+                None if event is None else event.identity,
+            ),
+        )
+
+    def entry_with_identity(self, identity: str) -> HistoryEntry | None:
+        """The notification recorded with this identity, if any."""
+        row = self._db.execute("SELECT * FROM events WHERE identity = ?", (identity,)).fetchone()
+        return None if row is None else _record(HistoryEntry, row)
+
+    def last_state(self, key: str) -> str | None:
+        """The last state recorded for ``key``."""
+        row = self._db.execute(
+            "SELECT state FROM events WHERE key = ? AND state IS NOT NULL ORDER BY id DESC LIMIT 1",
+            (key,),
+        ).fetchone()
+        return None if row is None else str(row["state"])
+
+    def last_downtime_entry(self, keys: Sequence[str]) -> str | None:
+        """The type of the latest downtime entry of any of ``keys``."""
+        marks = ", ".join("?" for _ in keys)
+        row = self._db.execute(
+            f"SELECT type FROM events WHERE key IN ({marks}) AND type LIKE 'downtime_%' "
+            "ORDER BY id DESC LIMIT 1",
+            tuple(keys),
+        ).fetchone()
+        return None if row is None else str(row["type"])
+
+    def history(self, ticket_id: int) -> list[HistoryEntry]:
+        """A ticket's whole history, in the order it was recorded."""
+        rows = self._db.execute(
+            "SELECT * FROM events WHERE ticket_id = ? ORDER BY id", (ticket_id,)
+        )
+        return [_record(HistoryEntry, row) for row in rows]
+
+    def events_of(self, key: str) -> list[HistoryEntry]:
+        """Every notification recorded for a host or ``host!service``, with or without a
+        ticket (a downtime before any problem has none), in the order recorded."""
+        rows = self._db.execute("SELECT * FROM events WHERE key = ? ORDER BY id", (key,))
+        return [_record(HistoryEntry, row) for row in rows]
+
+    def last_entry(self, ticket_id: int, types: Sequence[str]) -> HistoryEntry | None:
+        """The latest history entry of a ticket among ``types``."""
+        marks = ", ".join("?" for _ in types)
+        row = self._db.execute(
+            f"SELECT * FROM events WHERE ticket_id = ? AND type IN ({marks}) "
+            "ORDER BY id DESC LIMIT 1",
+            (ticket_id, *types),
+        ).fetchone()
+        return None if row is None else _record(HistoryEntry, row)
+
+    # -- work and approvals --------------------------------------------------------------
+
+    def add_work(
+        self,
+        ticket_id: int,
+        minutes: int,
+        by: str,
+        at: datetime,
+        category: Category,
+        note: str | None,
+        now: datetime,
+    ) -> Work:
+        """Insert a work entry; the entry as stored."""
+        cursor = self._db.execute(
+            "INSERT INTO work (ticket_id, at, minutes, by, category, note, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (ticket_id, to_db(at), minutes, by, category, note, to_db(now)),
+        )
+        row = self._db.execute("SELECT * FROM work WHERE id = ?", (cursor.lastrowid,)).fetchone()
+        return _record(Work, row)
+
+    def add_approval(self, ticket_id: int, by: str, at: datetime, now: datetime) -> Approval:
+        """Insert an approval; the approval as stored."""
+        cursor = self._db.execute(
+            "INSERT INTO approvals (ticket_id, at, by, recorded_at) VALUES (?, ?, ?, ?)",
+            (ticket_id, to_db(at), by, to_db(now)),
+        )
+        row = self._db.execute(
+            "SELECT * FROM approvals WHERE id = ?", (cursor.lastrowid,)
+        ).fetchone()
+        return _record(Approval, row)
+
+    def work(self, ticket_id: int) -> list[Work]:
+        """A ticket's work entries."""
+        rows = self._db.execute("SELECT * FROM work WHERE ticket_id = ? ORDER BY id", (ticket_id,))
+        return [_record(Work, row) for row in rows]
+
+    def approvals(self, ticket_id: int) -> list[Approval]:
+        """A ticket's approvals."""
+        rows = self._db.execute(
+            "SELECT * FROM approvals WHERE ticket_id = ? ORDER BY id", (ticket_id,)
+        )
+        return [_record(Approval, row) for row in rows]
+
+    def work_of(self, ticket_ids: Sequence[int]) -> dict[int, list[Work]]:
+        """Work entries of many tickets at once (for statements)."""
+        found: dict[int, list[Work]] = {ticket_id: [] for ticket_id in ticket_ids}
+        if not ticket_ids:
+            return found
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
+        self._db.execute("DELETE FROM temp.wanted")
+        self._db.executemany(
+            "INSERT OR IGNORE INTO temp.wanted VALUES (?)", [(i,) for i in ticket_ids]
+        )
+        rows = self._db.execute(
+            "SELECT * FROM work WHERE ticket_id IN (SELECT id FROM temp.wanted) ORDER BY id"
+        )
+        for row in rows:
+            found[row["ticket_id"]].append(_record(Work, row))
+        return found
+
+    # -- customer alerts (R14) -----------------------------------------------------------
+
+    def add_message(
+        self, ticket_id: int, channel: str, recipient: str, subject: str, body: str, now: datetime
+    ) -> None:
+        """Queue one alert in the outbox."""
+        self._db.execute(
+            "INSERT INTO outbox (ticket_id, channel, recipient, subject, body, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (ticket_id, channel, recipient, subject, body, to_db(now)),
+        )
+
+    def undelivered(self) -> list[Message]:
+        """Alerts of the outbox not yet delivered, oldest first."""
+        rows = self._db.execute(
+            "SELECT * FROM outbox WHERE id NOT IN (SELECT outbox_id FROM deliveries WHERE ok) "
+            "ORDER BY id"
+        )
+        return [
+            Message(r["id"], r["ticket_id"], r["channel"], r["recipient"], r["subject"], r["body"])
+            for r in rows
+        ]
+
+    def add_delivery(self, message: Message, error: str | None, now: datetime) -> None:
+        """One delivery attempt: done when ``error`` is None, else why it failed."""
+        self._db.execute(
+            "INSERT INTO deliveries (outbox_id, at, ok, error) VALUES (?, ?, ?, ?)",
+            (message.id, to_db(now), int(error is None), error),
+        )
+
+
+_BOOLEANS = frozenset({"express", "in_downtime"})
+_R = TypeVar("_R", Ticket, HistoryEntry, Work, Approval)
+
+
+def _record(kind: type[_R], row: sqlite3.Row) -> _R:
+    """A row as its dataclass: times back from the store's text, flags as booleans."""
+    values: dict[str, Any] = {}
+    for column in fields(kind):
+        value = row[column.name]
+        if column.name == "at" or column.name.endswith("_at"):
+            value = from_db(value)
+        elif column.name in _BOOLEANS:
+            value = bool(value)
+        values[column.name] = value
+    return kind(**values)

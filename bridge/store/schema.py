@@ -1,0 +1,179 @@
+"""The store's schema and its migrations: SQLite tables, indexes and the triggers that keep
+history, work and approvals append-only (R15).
+
+The schema is versioned (``PRAGMA user_version``); ``migrate`` brings an older store up to
+date in place, in one transaction, keeping every ticket and its history.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from bridge.store.errors import StoreUnavailable, unavailable
+
+SCHEMA_VERSION = 2
+# Under Icinga's 30 s timeout of the notification command: a notify waiting longer for
+# the lock gives up and spools the event rather than being killed with it unrecorded.
+BUSY_TIMEOUT_SECONDS = 20.0
+
+_SCHEMA = """
+CREATE TABLE tickets (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('incident', 'request')),
+    key TEXT,
+    customer TEXT,
+    server TEXT,
+    service TEXT,
+    level TEXT,
+    subject TEXT NOT NULL,
+    reference_at TEXT NOT NULL,
+    deadline_at TEXT,
+    express INTEGER NOT NULL DEFAULT 0,
+    assignee TEXT,
+    in_downtime INTEGER NOT NULL DEFAULT 0,
+    external_ref TEXT,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'taken', 'closed')),
+    taken_at TEXT,
+    taken_by TEXT,
+    recovered_at TEXT,
+    closed_at TEXT,
+    last_state TEXT,
+    debrief TEXT
+);
+CREATE INDEX tickets_open ON tickets (status, key);
+CREATE INDEX tickets_customer ON tickets (customer, reference_at);
+CREATE INDEX tickets_server ON tickets (server, reference_at);
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER REFERENCES tickets (id),
+    key TEXT,
+    at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    type TEXT NOT NULL,
+    actor TEXT,
+    state TEXT,
+    output TEXT,
+    comment TEXT,
+    identity TEXT
+);
+CREATE INDEX events_ticket ON events (ticket_id, id);
+CREATE INDEX events_key ON events (key, id);
+CREATE UNIQUE INDEX events_identity ON events (identity) WHERE identity IS NOT NULL;
+
+CREATE TABLE work (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+    at TEXT NOT NULL,
+    minutes INTEGER NOT NULL CHECK (minutes > 0),
+    by TEXT NOT NULL,
+    category TEXT NOT NULL CHECK (category IN ('incident', 'request', 'update')),
+    note TEXT,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX work_ticket ON work (ticket_id);
+
+CREATE TABLE approvals (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+    at TEXT NOT NULL,
+    by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+
+CREATE TRIGGER tickets_never_deleted BEFORE DELETE ON tickets
+BEGIN SELECT RAISE(ABORT, 'tickets are never deleted (R15)'); END;
+CREATE TRIGGER tickets_facts_fixed BEFORE UPDATE OF
+    id, kind, customer, server, service, level, reference_at, deadline_at, express, created_at
+ON tickets
+BEGIN SELECT RAISE(ABORT, 'a ticket''s reference time, deadline and contract never change (R4)');
+END;
+"""
+
+# Version 2: customer alerts (R14) and the recovery and closing that count for R4.
+_UPGRADE_TO_2 = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+    channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+    recipient TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY,
+    outbox_id INTEGER NOT NULL REFERENCES outbox (id),
+    at TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_outbox ON deliveries (outbox_id, ok);
+"""
+_COLUMNS_OF_2 = ("sla_recovered_at", "sla_closed_at")
+
+_APPEND_ONLY = ("events", "work", "approvals", "outbox", "deliveries")
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Bring the store to ``SCHEMA_VERSION`` (creating it when empty), in one transaction."""
+    # WAL must be switched on outside a transaction; it persists in the file.
+    db.execute("PRAGMA journal_mode = WAL")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as error:
+        raise unavailable(error, path) or error from None
+    try:
+        _upgrade(db, path)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    try:
+        db.execute("COMMIT")
+    except sqlite3.Error as error:
+        db.execute("ROLLBACK")
+        raise unavailable(error, path) or error from None
+
+
+def _upgrade(db: sqlite3.Connection, path: Path) -> None:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return  # another process created it while we waited for the lock
+    if version > SCHEMA_VERSION:
+        raise StoreUnavailable(
+            f"the store {path} has schema {version}, newer than this vigie "
+            f"({SCHEMA_VERSION}): upgrade vigie"
+        )
+    # Each step brings the store one version up, in the same transaction.
+    if version < 1:
+        for statement in _statements(_SCHEMA):
+            db.execute(statement)
+    if version < 2:
+        for statement in _statements(_UPGRADE_TO_2):
+            db.execute(statement)
+        present = {row["name"] for row in db.execute("PRAGMA table_info(tickets)")}
+        for column in _COLUMNS_OF_2:
+            if column not in present:
+                db.execute(f"ALTER TABLE tickets ADD COLUMN {column} TEXT")
+    for table in _APPEND_ONLY:
+        for verb in ("UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} "
+                f"ON {table} BEGIN SELECT RAISE(ABORT, '{table} are append-only (R15)'); "
+                "END"
+            )
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a script into statements (triggers hold semicolons, so ask SQLite where)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending.strip()
+            pending = ""

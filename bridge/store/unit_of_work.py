@@ -1,0 +1,85 @@
+"""One transaction on the store: ``with uow: ... uow.commit()``, or nothing is written.
+
+A writing unit of work holds SQLite's write lock from the start (``BEGIN IMMEDIATE``), so a
+burst of ``vigie notify`` processes queue on the lock instead of failing; WAL mode lets
+readers run beside the one writer. Leaving the block without ``commit()`` rolls back. A
+reading one never creates the store: a store not made yet reads as an empty one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+from types import TracebackType
+
+from bridge.store.errors import StoreUnavailable, unavailable
+from bridge.store.repository import Repository
+from bridge.store.schema import BUSY_TIMEOUT_SECONDS, SCHEMA_VERSION, migrate
+
+
+class UnitOfWork:
+    """The store in one SQLite file; ``tickets`` is its repository while the block runs."""
+
+    tickets: Repository
+
+    def __init__(self, path: Path, *, write: bool = True) -> None:
+        self.path = path
+        self.write = write
+        self._db: sqlite3.Connection | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        self._db = _connect(self.path, self.write)
+        if self.write:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                self._db.close()
+                raise unavailable(error, self.path) or error from None
+        self.tickets = Repository(self._db)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        db, self._db = self._db, None
+        if db is None:
+            return
+        try:
+            if db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+        finally:
+            db.close()
+        if self.write and isinstance(error, sqlite3.Error):
+            classified = unavailable(error, self.path)
+            if classified is not None:
+                raise classified from None
+
+    def commit(self) -> None:
+        """Make the block's writes durable (``synchronous = FULL``)."""
+        assert self._db is not None, "commit() outside the with block"
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as error:
+            self._db.execute("ROLLBACK")
+            raise unavailable(error, self.path) or error from None
+
+
+def _connect(path: Path, write: bool) -> sqlite3.Connection:
+    try:
+        if write:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        where = str(path) if write or path.exists() else ":memory:"
+        db = sqlite3.connect(where, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA synchronous = FULL")
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            migrate(db, path)
+    except (OSError, sqlite3.Error) as error:
+        raise StoreUnavailable(f"cannot open the store {path}: {error}") from None
+    return db

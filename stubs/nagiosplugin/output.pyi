@@ -1,0 +1,16 @@
+# Read by mypy only: see __init__.pyi.
+import logging
+
+from nagiosplugin import Check
+
+class Output:
+    status: str
+    verbose: int
+    out: list[str]
+    warnings: list[str]
+
+    def __init__(self, logchan: logging.Handler, verbose: int = 0) -> None: ...
+    def add(self, check: Check) -> None: ...
+    def format_status(self, check: Check) -> str: ...
+    def format_perfdata(self, check: Check, linebreak: int | None = None) -> str: ...
+    def add_longoutput(self, text: str | list[str]) -> None: ...

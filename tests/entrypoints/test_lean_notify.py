@@ -1,0 +1,55 @@
+"""`vigie notify` stays lean (issue 3, Speed): Icinga runs it for every notification.
+
+Budgets live in bench/bench_notify.py; this only guards against heavy imports creeping back
+onto the notify path: click (the CLI), yaml (the configuration is cached once validated),
+requests and smtplib (only for taking over and sending alerts), holidays (loaded only when
+a business weekday is in question and its dates are not kept yet).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.vigie_command import VIGIE, clean_env, notify_args
+
+HEAVY = ("click", "yaml", "requests", "smtplib", "holidays", "email", "http.client")
+
+
+def imported_by_notify(config_file: Path, service: str) -> set[str]:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            VIGIE,
+            "--config",
+            str(config_file),
+            *notify_args(
+                type="PROBLEM", host="web01", service=service, state="CRITICAL", since="1795600800"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=clean_env(XDG_CACHE_HOME=str(config_file.parent / "cache")),
+    )
+    assert result.returncode == 0, result.stderr
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
+def test_notify_imports_nothing_heavy_once_its_configuration_is_cached(
+    config_file: Path,
+) -> None:
+    first = imported_by_notify(config_file, "http")
+    assert "yaml" in first  # the first run parses vigie.yaml and caches it
+    modules = imported_by_notify(config_file, "smtp")
+    assert "bridge.entrypoints.notify" in modules
+    heavy = sorted(m for m in modules if m in HEAVY or m.split(".")[0] in HEAVY)
+    assert heavy == []
