@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 from pathlib import Path
 from types import TracebackType
 
@@ -82,6 +83,7 @@ def _connect(path: Path, write: bool) -> sqlite3.Connection:
             # Made by us, owner and group only: SQLite gives its -wal and -shm files the
             # database's own mode, and they hold customers' plugin output.
             os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, FILE_MODE))
+            _mend_sidecars(path)
         where = str(path) if write or path.exists() else ":memory:"
         db = sqlite3.connect(where, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         db.row_factory = sqlite3.Row
@@ -92,3 +94,18 @@ def _connect(path: Path, write: bool) -> sqlite3.Connection:
     except (OSError, sqlite3.Error) as error:
         raise StoreUnavailable(f"cannot open the store {path}: {error}") from None
     return db
+
+
+def _mend_sidecars(path: Path) -> None:
+    """SQLite makes its -wal and -shm files with the database's mode, and keeps them: a
+    database read (``vigie tickets``) while it was read-only leaves a read-only -shm that
+    fails every write once the database is writable again. Ours, they get its mode back."""
+    database = os.stat(path)
+    for suffix in ("-wal", "-shm"):
+        sidecar = path.with_name(path.name + suffix)
+        try:
+            status = os.stat(sidecar)
+        except FileNotFoundError:
+            continue
+        if status.st_uid == os.geteuid() and not status.st_mode & stat.S_IWUSR:
+            os.chmod(sidecar, stat.S_IMODE(database.st_mode))

@@ -7,12 +7,16 @@ over and seen acknowledged (exit 0) must end as exactly one record, whatever els
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -226,3 +230,62 @@ def test_a_full_disk_during_a_replay_keeps_the_spooled_events(tmp_path: Path, ro
     if code == 0:  # the event of the run that met the full disk was kept, not refused
         expected.insert(3, "web01!d")
     assert out["keys"] == expected
+
+
+NOBODY = 65534
+
+
+def _as_nobody() -> None:
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+
+@pytest.fixture
+def public_folder() -> Iterator[Path]:
+    """A folder another user can reach (pytest's own are private to us)."""
+    folder = Path(tempfile.mkdtemp(prefix="vigie-public-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to play Icinga's unprivileged user")
+def test_a_store_made_writable_again_is_written_again(public_folder: Path) -> None:
+    """The store was read-only for a while and read meanwhile (SQLite then leaves a read-only
+    shared-memory file behind); once the database is writable again, so is the store."""
+    folder = public_folder / "store"
+    folder.mkdir()
+    os.chown(folder, NOBODY, NOBODY)
+    config = write_config(folder)
+    config.chmod(0o644)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [VIGIE, "--config", str(config), *args],
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/bin:/bin"},  # Icinga's daemon: no HOME
+            timeout=60,
+            check=False,
+            preexec_fn=_as_nobody,
+        )
+
+    def problem(service: str) -> subprocess.CompletedProcess[str]:
+        return run(
+            *notify_args(
+                type="PROBLEM", host="web01", service=service, state="CRITICAL", since="1795600800"
+            )
+        )
+
+    first = problem("a")
+    assert first.returncode == 0, first.stderr
+    store = folder / "vigie.db"
+    store.chmod(0o440)
+    assert run("tickets").returncode == 0  # a reader meanwhile
+    shm = folder / "vigie.db-shm"
+    assert shm.exists() and not shm.stat().st_mode & stat.S_IWUSR, "no read-only -shm: no test"
+    store.chmod(0o640)
+    again = problem("b")
+    assert again.returncode == 0 and "opened ticket" in again.stdout, (again.stdout, again.stderr)
