@@ -15,6 +15,8 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Literal
 
+from bridge.domain.parties import Buyer
+
 When = Literal["always", "business_hours", "outside"]
 Clock = Literal["elapsed", "business"]
 RefundScope = Literal["server", "contract"]
@@ -102,6 +104,7 @@ class Customer:
     flat_fee: Decimal | None = None
     alerts: Alerts = field(default_factory=Alerts)
     close_on_recovery: bool = False
+    billing: Buyer | None = None  # the buyer of its e-invoices
 
 
 # R7, R9, R10, R13: the offer's numbers, used for any rate the file leaves out.
