@@ -15,7 +15,6 @@ from pathlib import Path
 import click
 
 from bridge.domain.billing import BillingError, parse_month, parse_quarter
-from bridge.domain.einvoice import EInvoice
 from bridge.entrypoints.cli_app import App, bad_input, cli, pass_app
 from bridge.services import einvoicing
 from bridge.services.einvoicing import Output, Period
@@ -45,18 +44,6 @@ def period_of(source: str, text: str) -> Period:
     except BillingError as error:
         bad_input(f"{option}: {error}")
     return Period(source, year, number)
-
-
-def _write(invoice: EInvoice) -> bytes:
-    from bridge.adapters.ubl import write_ubl
-
-    return write_ubl(invoice)
-
-
-def _check(ubl: bytes) -> list[str]:
-    from bridge.adapters.einvoice_validation import shared_validator
-
-    return [f"{f.id} {f.text}" for f in shared_validator().validate(ubl).findings]
 
 
 def _emit(outputs: Sequence[tuple[str, bytes]], output: Path | None, every: bool, ext: str) -> None:
@@ -99,8 +86,8 @@ def print_drafts(
             app.uow(write=False), app.config, customer, every, period, app.now
         )
     from bridge.adapters.pdf import render_pdf
-    from bridge.adapters.ubl import write_ubl
 
+    write_ubl = einvoicing.write_ubl
     docs = [
         (f"{d.customer}-{period.label}-draft", render_pdf(d) if fmt == "pdf" else write_ubl(d))
         for d in found
@@ -127,9 +114,7 @@ def _issue(
         bad_input("--output: required with --format pdf")
     period = period_of(source, text)
     with app.outcomes():
-        outputs = einvoicing.issue(
-            app.uow(), app.config, customer, every, period, app.now, _write, _check
-        )
+        outputs = einvoicing.issue(app.uow(), app.config, customer, every, period, app.now)
     for item in outputs:
         state = "issued" if item.new else "already issued"
         click.echo(f"{state} {item.number}", err=True)

@@ -120,6 +120,20 @@ def drafts(
     return result
 
 
+def write_ubl(invoice: EInvoice) -> bytes:
+    """The UBL bytes of an e-invoice (lxml, loaded on first use)."""
+    from bridge.adapters.ubl import write_ubl as write
+
+    return write(invoice)
+
+
+def failed_rules(ubl: bytes) -> list[str]:
+    """The failed rules of a UBL document, each "id text"; none when it is valid."""
+    from bridge.adapters.einvoice_validation import shared_validator
+
+    return [f"{f.id} {f.text}" for f in shared_validator().validate(ubl).findings]
+
+
 def _billing(config: Config, customer_id: str) -> Buyer | None:
     customer = config.customers.get(customer_id)
     return None if customer is None else customer.billing
@@ -136,13 +150,16 @@ def issue(
     every: bool,
     period: Period,
     now: datetime,
-    write: Write,
-    check: Check,
+    write: Write | None = None,
+    check: Check | None = None,
 ) -> list[Output]:
     """Number, validate and store the e-invoices of a statement or invoice, all or none.
 
-    ``write`` makes the UBL bytes, ``check`` lists the failed rules (each "id: text");
-    any failure refuses the whole command and nothing is issued."""
+    ``write`` makes the UBL bytes, ``check`` lists the failed rules (each "id: text"); by
+    default the UBL writer and the three validation layers. Any failure refuses the whole
+    command and nothing is issued."""
+    write = write or write_ubl
+    check = check or failed_rules
     outputs: list[Output] = []
     with uow:
         for document in _documents(uow, config, customer, every, period, now):
