@@ -175,3 +175,41 @@ def test_the_official_examples_pass_and_the_broken_ones_fail_as_documented(
     for name, rules in KIT_EXPECTED.items():
         report = validator.validate((_kit() / "examples" / "bad" / name).read_bytes())
         assert {finding.id for finding in report.findings} == rules, report.format()
+
+
+@pytest.mark.skipif(not (_kit() / "validate.py").is_file(), reason="no reference validator")
+def test_the_reference_validator_accepts_the_hand_computed_documents(tmp_path: Path) -> None:
+    """An independent check of layers 1 and 2: the reference script, on its own."""
+    import subprocess
+    import sys
+
+    from tests.domain.builders import customer, local, ticket
+    from tests.domain.test_einvoice import FIVE_SERVERS
+    from tests.offer import RATES
+
+    acme = customer({"web01": ("B", date(2026, 1, 1), None)})
+    breached = ticket(7, local(2026, 3, 10, 10), minutes=(75,), breached=True)
+    documents = {
+        "belgian": (quarterly_invoice(FIVE_SERVERS, 2026, 2, LEVELS, RATES), BELGIAN),
+        "french": (
+            quarterly_invoice(FIVE_SERVERS, 2026, 2, LEVELS, for_buyer(RATES, FRENCH)),
+            FRENCH,
+        ),
+        "credit": (
+            monthly_statement(acme, "acme", 2026, 3, [breached], LEVELS, RATES, tz=TZ),
+            BELGIAN,
+        ),
+    }
+    files = []
+    for name, (document, buyer) in documents.items():
+        path = tmp_path / f"{name}.xml"
+        path.write_bytes(write_ubl(to_einvoice(document, SELLER, buyer, "2026-000001", ISSUED)))
+        files.append(str(path))
+    result = subprocess.run(
+        [sys.executable, str(_kit() / "validate.py"), *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(": VALID") == 3
