@@ -14,8 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bridge.domain.contract import BusinessHours, Customer, Level, Rates, Server
-from bridge.domain.parties import Seller
+from bridge.domain.contract import BusinessHours, Customer, Level, Rates, Seller, Server
 
 DEFAULT_CONFIG_PATH = Path("/etc/vigie/vigie.yaml")
 DEFAULT_TIMEZONE = "Europe/Brussels"

@@ -15,11 +15,10 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from bridge.domain.parties import Buyer
-
 When = Literal["always", "business_hours", "outside"]
 Clock = Literal["elapsed", "business"]
 RefundScope = Literal["server", "contract"]
+Language = Literal["fr", "nl", "en"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +87,44 @@ class Alerts:
 
     email: tuple[str, ...] = ()
     sms: tuple[str, ...] = ()
+
+
+# The parties of e-invoices (their identifiers are checked in ``parties``).
+
+
+@dataclass(frozen=True)
+class Address:
+    """A postal address; ``country`` is an ISO 3166-1 alpha-2 code."""
+
+    street: str
+    city: str
+    postcode: str
+    country: str
+
+
+@dataclass(frozen=True)
+class Seller:
+    """The provider, as ``provider:`` describes it."""
+
+    name: str
+    vat: str
+    enterprise_number: str
+    address: Address
+    iban: str
+    payment_terms_days: int = 30
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """A customer's billing identity (``customers.<id>.billing:``)."""
+
+    legal_name: str
+    vat: str
+    address: Address
+    peppol_scheme: str
+    peppol_id: str
+    language: Language = "en"
+    reference: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ IBANs, so that a typo is refused when the file is read, not by the receiver's ac
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
 
-Language = Literal["fr", "nl", "en"]
+from bridge.domain.contract import Address, Buyer, Language, Seller
+
 LANGUAGES: tuple[Language, ...] = ("fr", "nl", "en")
+__all__ = ["Address", "Buyer", "Language", "Seller"]  # the parties, beside their checks
 
 # ISO 3166-1 alpha-2, the codes a postal address may carry.
 ISO_COUNTRIES = frozenset(
@@ -58,41 +58,6 @@ _ENTERPRISE = re.compile(r"[01]\d{9}")
 _VAT = re.compile(r"([A-Z]{2})([0-9A-Z]{2,13})")
 _IBAN = re.compile(r"([A-Z]{2})(\d{2})([0-9A-Z]{10,30})")
 _PEPPOL_ID = re.compile(r"(\d{4}):(\S{1,50})")
-
-
-@dataclass(frozen=True)
-class Address:
-    """A postal address; ``country`` is an ISO 3166-1 alpha-2 code."""
-
-    street: str
-    city: str
-    postcode: str
-    country: str
-
-
-@dataclass(frozen=True)
-class Seller:
-    """The provider, as ``provider:`` describes it."""
-
-    name: str
-    vat: str
-    enterprise_number: str
-    address: Address
-    iban: str
-    payment_terms_days: int = 30
-
-
-@dataclass(frozen=True)
-class Buyer:
-    """A customer's billing identity (``customers.<id>.billing:``)."""
-
-    legal_name: str
-    vat: str
-    address: Address
-    peppol_scheme: str
-    peppol_id: str
-    language: Language = "en"
-    reference: str = ""
 
 
 def belgian_enterprise_ok(number: str) -> bool:

@@ -126,9 +126,10 @@ def _rendered(outputs: Sequence[Output], fmt: str) -> list[tuple[str, bytes]]:
         return [(item.number, item.ubl) for item in outputs]
     from bridge.adapters.pdf import render_pdf
 
-    return [
-        (item.number, render_pdf(item.einvoice)) for item in outputs if item.einvoice is not None
-    ]
+    missing = [item.number for item in outputs if item.einvoice is None]
+    if missing:
+        bad_input(f"no PDF of {', '.join(missing)}: its parties changed in vigie.yaml since")
+    return [(item.number, render_pdf(item.einvoice)) for item in outputs if item.einvoice]
 
 
 ISSUE_FORMAT = click.option(

@@ -236,10 +236,14 @@ def _issue_one(
     return [Output(einvoice, ubl, number, new=True)]
 
 
-def _again(item: Issued, seller: Seller, buyer: Buyer, tz: tzinfo) -> EInvoice:
-    """An issued document's e-invoice again, for its PDF (its UBL is the stored bytes)."""
+def _again(item: Issued, seller: Seller, buyer: Buyer, tz: tzinfo) -> EInvoice | None:
+    """An issued document's e-invoice again, for its PDF (its UBL is the stored bytes);
+    None when the parties changed so much since (a buyer moved abroad) that it cannot be."""
     issue_date = item.issued_at.astimezone(tz).date()
-    return to_einvoice(item.content, seller, buyer, item.number, issue_date, item.corrects)
+    try:
+        return to_einvoice(item.content, seller, buyer, item.number, issue_date, item.corrects)
+    except EInvoiceError:
+        return None
 
 
 def _corrected_invoice(issued: IssuedDocuments, document: Document, period: Period) -> str | None:
