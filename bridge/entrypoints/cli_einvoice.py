@@ -87,10 +87,13 @@ def print_drafts(
         )
     from bridge.adapters.pdf import render_pdf
 
-    write_ubl = einvoicing.write_ubl
     docs = [
-        (f"{d.customer}-{period.label}-draft", render_pdf(d) if fmt == "pdf" else write_ubl(d))
+        (
+            f"{d.einvoice.customer}-{period.label}-draft",
+            render_pdf(d.einvoice) if fmt == "pdf" else d.ubl,
+        )
         for d in found
+        if d.einvoice is not None
     ]
     _emit(docs, output, every, fmt if fmt == "pdf" else "xml")
 

@@ -104,10 +104,14 @@ def drafts(
     every: bool,
     period: Period,
     now: datetime,
-) -> list[EInvoice]:
-    """The e-invoices of the documents as they are now, numbered ``DRAFT``, nothing stored.
-
-    With ``--all``, customers without ``billing:`` and empty documents are left out."""
+    write: Write | None = None,
+    check: Check | None = None,
+) -> list[Output]:
+    """The e-invoices of the documents as they are now, numbered ``DRAFT``, validated as
+    issued ones are, nothing stored. With ``--all``, customers without ``billing:`` and
+    empty documents are left out."""
+    write = write or write_ubl
+    check = check or failed_rules
     today = now.astimezone(config.timezone).date()
     with uow:
         documents = _documents(uow, config, customer, every, period, now)
@@ -116,8 +120,21 @@ def drafts(
         if every and (_billing(config, document.customer) is None or not document.lines):
             continue
         seller, buyer = parties(config, document.customer)
-        result.append(_einvoice(document, seller, buyer, DRAFT, today, None))
+        einvoice = _einvoice(document, seller, buyer, DRAFT, today, None)
+        ubl = write(einvoice)
+        _refuse_invalid(document, period, check(ubl), "draft")
+        result.append(Output(einvoice, ubl, DRAFT, new=False))
     return result
+
+
+def _refuse_invalid(document: Document, period: Period, failed: list[str], what: str) -> None:
+    if failed:
+        raise Rejected(
+            Invalid(
+                f"{document.customer} {period.label}: {what}, invalid e-invoice: "
+                + "; ".join(failed)
+            )
+        )
 
 
 def write_ubl(invoice: EInvoice) -> bytes:
@@ -209,14 +226,7 @@ def _issue_one(
     sequence, number = issued.next_number(today.year)
     einvoice = _einvoice(to_issue, seller, buyer, number, today, corrects)
     ubl = write(einvoice)
-    failed = check(ubl)
-    if failed:
-        raise Rejected(
-            Invalid(
-                f"{document.customer} {period.label}: not issued, invalid e-invoice: "
-                + "; ".join(failed)
-            )
-        )
+    _refuse_invalid(document, period, check(ubl), "not issued")
     issued.add(
         today.year,
         sequence,

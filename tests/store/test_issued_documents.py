@@ -83,6 +83,8 @@ def test_an_invalid_document_is_refused_with_its_rules_and_nothing_is_issued(
 
     with pytest.raises(Rejected, match=r"acme 2026-Q4: not issued, invalid e-invoice: BR-CO-15"):
         einvoicing.issue(uow, config, None, True, period, NOW, write, refuse)
+    with pytest.raises(Rejected, match=r"acme 2026-Q4: draft, invalid e-invoice: BR-CO-15"):
+        einvoicing.drafts(uow, config, "acme", False, period, NOW, write, refuse)
     with uow:
         assert uow.issued.numbers(2026) == []
     outputs = einvoicing.issue(uow, config, "acme", False, period, NOW, write, lambda _: [])
