@@ -320,6 +320,7 @@ def test_a_customer_without_billing_cannot_be_issued(vigie: Run, config_file: Pa
     assert_one_line_error(vigie("issued", "2026-000001"), 2, "no document was issued")
 
 
+@pytest.mark.slow
 def test_concurrent_issues_never_share_or_skip_a_number(config_file: Path) -> None:
     """Eight processes at once, two per quarter: four numbers, 1 to 4, each quarter once."""
     quarters = ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"] * 2
