@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import cast
 
+from bridge.config.billing import read_billing
 from bridge.config.validate import (
     Checker,
     read_boolean,
@@ -32,6 +33,7 @@ _CUSTOMER_KEYS = (
     "alerts",
     "servers",
     "close_on_recovery",
+    "billing",
 )
 
 
@@ -65,6 +67,11 @@ def read_customers(
         close = check.field(data, "close_on_recovery", path, read_boolean, False)
         alerts = _alerts(check, data.get("alerts"), f"{path}.alerts")
         servers = _servers(check, data.get("servers"), f"{path}.servers", level_names)
+        billing = (
+            None
+            if data.get("billing") is None
+            else read_billing(check, data["billing"], f"{path}.billing", customer_id)
+        )
         for host in servers:
             if host in owner_of:
                 check.add(
@@ -87,6 +94,7 @@ def read_customers(
             flat_fee=flat_fee,
             alerts=alerts,
             close_on_recovery=close,
+            billing=billing,
         )
     return customers
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bridge.domain.contract import BusinessHours, Customer, Level, Rates, Server
+from bridge.domain.contract import BusinessHours, Customer, Level, Rates, Seller, Server
 
 DEFAULT_CONFIG_PATH = Path("/etc/vigie/vigie.yaml")
 DEFAULT_TIMEZONE = "Europe/Brussels"
@@ -67,6 +67,7 @@ class Config:
     reopen_within: timedelta = timedelta(hours=1)
     source: Path | None = None
     alerts: AlertTransport = field(default_factory=AlertTransport)
+    provider: Seller | None = None  # the seller of the e-invoices
 
     def find_server(self, host: str) -> tuple[Customer, Server] | None:
         """The customer and contract entry naming this Icinga host, whatever the dates."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import cast
 from zoneinfo import ZoneInfo
 
+from bridge.config.billing import read_provider
 from bridge.config.customers import read_customers
 from bridge.config.model import (
     DEFAULT_STORE_PATH,
@@ -79,6 +80,7 @@ def parse_config(
             "icinga",
             "tickets",
             "alerts",
+            "provider",
         ),
     )
     if top is None:
@@ -100,6 +102,12 @@ def parse_config(
     icinga = None if top.get("icinga") is None else _icinga(check, top["icinga"], base_dir)
     reopen_within = _reopen_within(check, top.get("tickets", {}))
     alerts = _alert_transport(check, top.get("alerts", {}))
+    provider = read_provider(check, top.get("provider"))
+    if provider is None and "provider" not in top:
+        for customer in customers.values():
+            if customer.billing is not None:
+                check.add("provider", f"required: customers.{customer.id}.billing is set")
+                break
     if alerts is not None and alerts.sms_gateway is None:
         for customer in customers.values():
             if customer.alerts.sms:
@@ -122,6 +130,7 @@ def parse_config(
         icinga=icinga,
         reopen_within=reopen_within,
         alerts=alerts,
+        provider=provider,
     )
 
 

@@ -18,6 +18,7 @@ from typing import Literal
 When = Literal["always", "business_hours", "outside"]
 Clock = Literal["elapsed", "business"]
 RefundScope = Literal["server", "contract"]
+Language = Literal["fr", "nl", "en"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,44 @@ class Alerts:
     sms: tuple[str, ...] = ()
 
 
+# The parties of e-invoices (their identifiers are checked in ``parties``).
+
+
+@dataclass(frozen=True)
+class Address:
+    """A postal address; ``country`` is an ISO 3166-1 alpha-2 code."""
+
+    street: str
+    city: str
+    postcode: str
+    country: str
+
+
+@dataclass(frozen=True)
+class Seller:
+    """The provider, as ``provider:`` describes it."""
+
+    name: str
+    vat: str
+    enterprise_number: str
+    address: Address
+    iban: str
+    payment_terms_days: int = 30
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """A customer's billing identity (``customers.<id>.billing:``)."""
+
+    legal_name: str
+    vat: str
+    address: Address
+    peppol_scheme: str
+    peppol_id: str
+    language: Language = "en"
+    reference: str = ""
+
+
 @dataclass(frozen=True)
 class Customer:
     """A customer and its contract; ``servers`` is keyed by Icinga host name."""
@@ -102,6 +141,7 @@ class Customer:
     flat_fee: Decimal | None = None
     alerts: Alerts = field(default_factory=Alerts)
     close_on_recovery: bool = False
+    billing: Buyer | None = None  # the buyer of its e-invoices
 
 
 # R7, R9, R10, R13: the offer's numbers, used for any rate the file leaves out.

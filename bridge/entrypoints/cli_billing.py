@@ -4,6 +4,7 @@ parses, calls one service, prints (tables, JSON, CSV for the accountant)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import click
 
@@ -14,10 +15,15 @@ from bridge.services import billing as services
 DOCUMENT_FORMAT = click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "csv"]),
+    type=click.Choice(["table", "json", "csv", "ubl", "pdf"]),
     default="table",
     show_default=True,
-    help="A readable table, JSON, or CSV for the accountant.",
+    help="A readable table, JSON, CSV for the accountant, or a draft e-invoice (UBL, PDF).",
+)
+OUTPUT = click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="ubl, pdf: write here (a file; a folder with --all) instead of standard output.",
 )
 
 
@@ -77,9 +83,17 @@ def _print_documents(app: App, documents: Sequence[Document], fmt: str, every: b
 @click.option("--all", "every", is_flag=True, help="Every customer's statement.")
 @click.option("--month", required=True, help="YYYY-MM")
 @DOCUMENT_FORMAT
+@OUTPUT
 @pass_app
-def statement(app: App, customer: str | None, every: bool, month: str, fmt: str) -> None:
+def statement(
+    app: App, customer: str | None, every: bool, month: str, fmt: str, output: Path | None
+) -> None:
     """The monthly statement: work, express fees, SLA refunds, VAT (R13)."""
+    if fmt in ("ubl", "pdf"):
+        from bridge.entrypoints.cli_einvoice import print_drafts
+
+        print_drafts(app, "statement", customer, every, month, fmt, output)
+        return
     year, number = _month(month)
     with app.outcomes():
         documents = services.statements(
@@ -93,9 +107,17 @@ def statement(app: App, customer: str | None, every: bool, month: str, fmt: str)
 @click.option("--all", "every", is_flag=True, help="Every customer's invoice.")
 @click.option("--quarter", required=True, help="YYYY-Qn")
 @DOCUMENT_FORMAT
+@OUTPUT
 @pass_app
-def invoice(app: App, customer: str | None, every: bool, quarter: str, fmt: str) -> None:
+def invoice(
+    app: App, customer: str | None, every: bool, quarter: str, fmt: str, output: Path | None
+) -> None:
     """The quarterly advance invoice of the contract fees (R12)."""
+    if fmt in ("ubl", "pdf"):
+        from bridge.entrypoints.cli_einvoice import print_drafts
+
+        print_drafts(app, "invoice", customer, every, quarter, fmt, output)
+        return
     try:
         year, number = parse_quarter(quarter)
     except BillingError as error:

@@ -7,13 +7,14 @@ The store gives the tickets and their work; the domain computes every amount.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bridge.config.calendar import business_calendar
 from bridge.config.model import Config
 from bridge.domain.billing import BillableTicket, BillingError, Document, WorkEntry
-from bridge.domain.contract import Level
+from bridge.domain.contract import Level, Rates
+from bridge.domain.einvoice import document_vat_rate
 from bridge.domain.fees import quarterly_invoice
 from bridge.domain.refusals import Invalid
 from bridge.domain.sla import is_breached, outcome_of, sla_status, take_over_deadline
@@ -85,6 +86,44 @@ def _customers_for(
     return [customer]
 
 
+def rates_for(config: Config, customer_id: str) -> Rates:
+    """The rates a customer's documents are priced with: no VAT under reverse charge."""
+    customer = config.customers.get(customer_id)
+    if customer is None or customer.billing is None or config.provider is None:
+        return config.rates
+    vat = document_vat_rate(config.provider, customer.billing, config.rates.vat)
+    return config.rates if vat == config.rates.vat else replace(config.rates, vat=vat)
+
+
+def statement_of(
+    repo: Repository, config: Config, customer_id: str, year: int, month: int, now: datetime
+) -> Document:
+    """One customer's monthly statement (R13), inside the caller's unit of work."""
+    since, until = _month_bounds(year, month)
+    found = repo.tickets(customer=customer_id, since=since, until=until)
+    try:
+        return monthly_statement(
+            config.customers.get(customer_id),
+            customer_id,
+            year,
+            month,
+            _billable(repo, config, found, now),
+            config.levels,
+            rates_for(config, customer_id),
+            tz=config.timezone,
+        )
+    except BillingError as error:
+        raise Rejected(Invalid(f"{customer_id}: {error}")) from None
+
+
+def statement_customers(
+    repo: Repository, config: Config, customer: str | None, every: bool, year: int, month: int
+) -> list[str]:
+    """The customers a statement command covers: one, or every one with a contract or work."""
+    since, until = _month_bounds(year, month)
+    return _customers_for(repo, config, customer, every, since, until)
+
+
 def statements(
     uow: UnitOfWork,
     config: Config,
@@ -95,48 +134,45 @@ def statements(
     now: datetime,
 ) -> list[Document]:
     """The monthly statements (R13) of one customer or of all, from the store as it is."""
-    since, until = _month_bounds(year, month)
-    documents = []
     with uow:
         repo = uow.tickets
-        for customer_id in _customers_for(repo, config, customer, every, since, until):
-            found = repo.tickets(customer=customer_id, since=since, until=until)
-            try:
-                documents.append(
-                    monthly_statement(
-                        config.customers.get(customer_id),
-                        customer_id,
-                        year,
-                        month,
-                        _billable(repo, config, found, now),
-                        config.levels,
-                        config.rates,
-                        tz=config.timezone,
-                    )
-                )
-            except BillingError as error:
-                raise Rejected(Invalid(f"{customer_id}: {error}")) from None
-    return documents
+        return [
+            statement_of(repo, config, customer_id, year, month, now)
+            for customer_id in statement_customers(repo, config, customer, every, year, month)
+        ]
+
+
+def invoice_customers(config: Config, customer: str | None, every: bool) -> list[str]:
+    """The customers an invoice command covers (R12 needs a contract)."""
+    if every:
+        return sorted(config.customers)
+    if customer is None:
+        raise Rejected(Invalid("give --customer C or --all"))
+    customer_of(config, customer)
+    return [customer]
+
+
+def invoice_of(config: Config, customer_id: str, year: int, quarter: int) -> Document:
+    """One customer's quarterly advance invoice of the contract fees (R12)."""
+    try:
+        return quarterly_invoice(
+            config.customers[customer_id],
+            year,
+            quarter,
+            config.levels,
+            rates_for(config, customer_id),
+        )
+    except BillingError as error:
+        raise Rejected(Invalid(str(error))) from None
 
 
 def invoices(
     config: Config, customer: str | None, every: bool, year: int, quarter: int
 ) -> list[Document]:
     """The quarterly advance invoices of the contract fees (R12)."""
-    if every:
-        chosen = sorted(config.customers)
-    elif customer is None:
-        raise Rejected(Invalid("give --customer C or --all"))
-    else:
-        customer_of(config, customer)
-        chosen = [customer]
-    try:
-        return [
-            quarterly_invoice(config.customers[c], year, quarter, config.levels, config.rates)
-            for c in chosen
-        ]
-    except BillingError as error:
-        raise Rejected(Invalid(str(error))) from None
+    return [
+        invoice_of(config, c, year, quarter) for c in invoice_customers(config, customer, every)
+    ]
 
 
 def sla_month(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bridge.store.errors import StoreUnavailable, unavailable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Under Icinga's 30 s timeout of the notification command: a notify waiting longer for
 # the lock gives up and spools the event rather than being killed with it unrecorded.
 BUSY_TIMEOUT_SECONDS = 20.0
@@ -116,7 +116,32 @@ CREATE INDEX IF NOT EXISTS deliveries_outbox ON deliveries (outbox_id, ok);
 """
 _COLUMNS_OF_2 = ("sla_recovered_at", "sla_closed_at")
 
-_APPEND_ONLY = ("events", "work", "approvals", "outbox", "deliveries")
+# Version 3: issued e-invoices (gapless numbers per year, the bytes as they left).
+_UPGRADE_TO_3 = """
+CREATE TABLE IF NOT EXISTS issued_documents (
+    id INTEGER PRIMARY KEY,
+    year INTEGER NOT NULL,
+    sequence INTEGER NOT NULL CHECK (sequence > 0),
+    number TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL CHECK (type IN ('invoice', 'credit-note')),
+    source TEXT NOT NULL CHECK (source IN ('statement', 'invoice')),
+    customer TEXT NOT NULL,
+    period TEXT NOT NULL,
+    corrects TEXT,
+    issued_at TEXT NOT NULL,
+    content TEXT NOT NULL,
+    basis TEXT NOT NULL,
+    ubl BLOB NOT NULL,
+    UNIQUE (year, sequence)
+);
+CREATE INDEX IF NOT EXISTS issued_documents_of ON issued_documents (customer, source, period);
+CREATE TRIGGER IF NOT EXISTS issued_documents_gapless BEFORE INSERT ON issued_documents
+WHEN NEW.sequence != (SELECT COALESCE(MAX(sequence), 0) + 1 FROM issued_documents
+                      WHERE year = NEW.year)
+BEGIN SELECT RAISE(ABORT, 'invoice numbers are gapless: the next one of its year only'); END;
+"""
+
+_APPEND_ONLY = ("events", "work", "approvals", "outbox", "deliveries", "issued_documents")
 
 
 def migrate(db: sqlite3.Connection, path: Path) -> None:
@@ -159,6 +184,9 @@ def _upgrade(db: sqlite3.Connection, path: Path) -> None:
         for column in _COLUMNS_OF_2:
             if column not in present:
                 db.execute(f"ALTER TABLE tickets ADD COLUMN {column} TEXT")
+    if version < 3:
+        for statement in _statements(_UPGRADE_TO_3):
+            db.execute(statement)
     for table in _APPEND_ONLY:
         for verb in ("UPDATE", "DELETE"):
             db.execute(

@@ -17,6 +17,7 @@ from types import TracebackType
 
 from bridge.store.errors import StoreUnavailable, unavailable
 from bridge.store.files import FILE_MODE
+from bridge.store.issued import IssuedDocuments
 from bridge.store.repository import Repository
 from bridge.store.schema import BUSY_TIMEOUT_SECONDS, SCHEMA_VERSION, migrate
 
@@ -25,6 +26,7 @@ class UnitOfWork:
     """The store in one SQLite file; ``tickets`` is its repository while the block runs."""
 
     tickets: Repository
+    issued: IssuedDocuments
 
     def __init__(self, path: Path, *, write: bool = True) -> None:
         self.path = path
@@ -40,6 +42,7 @@ class UnitOfWork:
                 self._db.close()
                 raise unavailable(error, self.path) or error from None
         self.tickets = Repository(self._db)
+        self.issued = IssuedDocuments(self._db)
         return self
 
     def __exit__(

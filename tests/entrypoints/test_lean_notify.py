@@ -15,6 +15,12 @@ from pathlib import Path
 from tests.vigie_command import VIGIE, clean_env, notify_args
 
 HEAVY = ("click", "yaml", "requests", "smtplib", "holidays", "email", "http.client")
+HEAVY += (
+    "lxml",
+    "saxonche",
+    "fpdf",
+    "facturx",
+)  # e-invoices: only `vigie issue` and --format ubl|pdf
 
 
 def imported_by_notify(config_file: Path, service: str) -> set[str]:
