@@ -13,6 +13,7 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 from bridge.config.customers import read_customers
+from bridge.config.web import read_web
 from bridge.config.model import (
     DEFAULT_STORE_PATH,
     DEFAULT_TIMEZONE,
@@ -79,6 +80,7 @@ def parse_config(
             "icinga",
             "tickets",
             "alerts",
+            "web",
         ),
     )
     if top is None:
@@ -100,6 +102,7 @@ def parse_config(
     icinga = None if top.get("icinga") is None else _icinga(check, top["icinga"], base_dir)
     reopen_within = _reopen_within(check, top.get("tickets", {}))
     alerts = _alert_transport(check, top.get("alerts", {}))
+    web = read_web(check, top.get("web", {}))
     if alerts is not None and alerts.sms_gateway is None:
         for customer in customers.values():
             if customer.alerts.sms:
@@ -112,6 +115,7 @@ def parse_config(
         raise ConfigError(check.problems, source)
     assert timezone is not None and business_hours is not None and store_path is not None
     assert rates is not None and reopen_within is not None and alerts is not None
+    assert web is not None
     return Config(
         timezone=timezone,
         business_hours=business_hours,
@@ -122,6 +126,7 @@ def parse_config(
         icinga=icinga,
         reopen_within=reopen_within,
         alerts=alerts,
+        web=web,
     )
 
 

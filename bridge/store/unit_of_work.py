@@ -13,15 +13,18 @@ import sqlite3
 from pathlib import Path
 from types import TracebackType
 
+from bridge.store.accounts import Accounts
 from bridge.store.errors import StoreUnavailable, unavailable
 from bridge.store.repository import Repository
 from bridge.store.schema import BUSY_TIMEOUT_SECONDS, SCHEMA_VERSION, migrate
 
 
 class UnitOfWork:
-    """The store in one SQLite file; ``tickets`` is its repository while the block runs."""
+    """The store in one SQLite file; ``tickets`` and ``accounts`` are its repositories while the
+    block runs."""
 
     tickets: Repository
+    accounts: Accounts
 
     def __init__(self, path: Path, *, write: bool = True) -> None:
         self.path = path
@@ -37,6 +40,7 @@ class UnitOfWork:
                 self._db.close()
                 raise unavailable(error, self.path) or error from None
         self.tickets = Repository(self._db)
+        self.accounts = Accounts(self._db)
         return self
 
     def __exit__(
