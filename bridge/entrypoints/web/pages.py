@@ -150,7 +150,11 @@ async def queue_rows(request: Request) -> Response:
 
 
 async def ticket_page(
-    request: Request, message: str | None = None, kind: str = "done", status: int = 200
+    request: Request,
+    message: str | None = None,
+    kind: str = "done",
+    status: int = 200,
+    values: dict[str, str] | None = None,
 ) -> Response:
     """GET /tickets/ID: everything ``vigie show`` shows, and the forms that act on it."""
     session = await auth.session_of(request)
@@ -179,6 +183,7 @@ async def ticket_page(
         categories=CATEGORIES,
         message=message,
         message_class=kind,
+        values=values or {},
         tz=config.timezone,
         warning_seconds=int(config.web.warning.total_seconds()),
     )
@@ -256,10 +261,19 @@ async def act(request: Request) -> Response:
             await run_in_threadpool(services.close, uow, ticket_id, debrief, now, now)
             done = "Closed."
     except BadForm as bad:
-        return await ticket_page(request, str(bad), "error", 400)
+        return await ticket_page(request, str(bad), "error", 400, _kept(form))
     except Rejected as rejected:
         verdict = rejected.verdict
         text = f"{verdict.rule}: {verdict.message}" if isinstance(verdict, Refusal) else str(verdict)
-        return await ticket_page(request, text, "refusal", 409)
+        return await ticket_page(request, text, "refusal", 409, _kept(form))
     del done  # the history now shows it; a redirect keeps a reload from acting twice
     return RedirectResponse(f"/tickets/{ticket_id}", status_code=303)
+
+
+def _kept(form: FormData) -> dict[str, str]:
+    """What was typed into a refused form, to show it again (never the CSRF token)."""
+    return {
+        key: value[:MAX_TEXT]
+        for key, value in form.items()
+        if key != "csrf" and isinstance(value, str)
+    }
