@@ -13,7 +13,6 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 from bridge.config.customers import read_customers
-from bridge.config.web import read_web
 from bridge.config.model import (
     DEFAULT_STORE_PATH,
     DEFAULT_TIMEZONE,
@@ -43,6 +42,7 @@ from bridge.config.validate import (
     read_url,
     shown,
 )
+from bridge.config.web import read_web
 from bridge.domain.contract import (
     DEFAULT_RATES,
     BusinessHours,

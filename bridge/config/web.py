@@ -7,6 +7,7 @@ from bridge.config.validate import Checker, read_duration, read_integer, shown
 
 _KEYS = ("listen", "warning", "session_lifetime", "max_failed_logins", "failed_login_window")
 
+
 def parse_listen(value: object) -> str:
     """``HOST:PORT`` (an IPv6 host in brackets), as ``vigie web --listen`` takes it."""
     text = value if isinstance(value, str) else ""
@@ -15,10 +16,12 @@ def parse_listen(value: object) -> str:
         raise ValueError(f"must be HOST:PORT like 127.0.0.1:8080, got {shown(value)}")
     return text
 
+
 def listen_address(listen: str) -> tuple[str, int]:
     """The host (brackets of an IPv6 address removed) and port of ``HOST:PORT``."""
     host, _, port = listen.rpartition(":")
     return host.strip("[]"), int(port)
+
 
 def read_web(check: Checker, raw: object) -> WebSettings | None:
     """The ``web:`` mapping, every key optional; None when a problem was reported."""
@@ -40,4 +43,3 @@ def read_web(check: Checker, raw: object) -> WebSettings | None:
     assert listen is not None and warning is not None and lifetime is not None
     assert failures is not None and window is not None
     return WebSettings(listen, warning, lifetime, failures, window)
-

@@ -94,6 +94,5 @@ class LoginPolicy:
 def locked_out(failures_of_account: int, failures_of_address: int, policy: LoginPolicy) -> bool:
     """Too many recent failures for this account or from this address: refuse to check."""
     return (
-        failures_of_account >= policy.max_failures
-        or failures_of_address >= policy.max_failures * 4
+        failures_of_account >= policy.max_failures or failures_of_address >= policy.max_failures * 4
     )

@@ -74,10 +74,7 @@ def user_list(app: App, fmt: str) -> None:
             ]
         )
         return
-    rows = [
-        (u.name, u.role, u.customer or "-", "disabled" if u.disabled else "")
-        for u in found
-    ]
+    rows = [(u.name, u.role, u.customer or "-", "disabled" if u.disabled else "") for u in found]
     click.echo(table(rows, ("NAME", "ROLE", "CUSTOMER", "")) if rows else "no users")
 
 
@@ -119,7 +116,9 @@ def token_add(app: App, name: str) -> None:
 
 
 @cli.command()
-@click.option("--listen", metavar="HOST:PORT", help="Address to serve on [web.listen, 127.0.0.1:8080].")
+@click.option(
+    "--listen", metavar="HOST:PORT", help="Address to serve on [web.listen, 127.0.0.1:8080]."
+)
 @pass_app
 def web(app: App, listen: str | None) -> None:
     """Serve the staff queue and the JSON API until stopped."""

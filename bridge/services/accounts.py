@@ -163,4 +163,3 @@ def log_out(uow: UnitOfWork, session_id: str) -> None:
     with uow:
         uow.accounts.end_session(_digest(session_id))
         uow.commit()
-

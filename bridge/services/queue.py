@@ -48,9 +48,7 @@ class QueueFilter:
         )
 
 
-def open_queue(
-    uow: UnitOfWork, keep: Callable[[Ticket], bool], now: datetime
-) -> list[QueueRow]:
+def open_queue(uow: UnitOfWork, keep: Callable[[Ticket], bool], now: datetime) -> list[QueueRow]:
     """Open tickets that ``keep`` lets through, most urgent first."""
     with uow:
         tickets = queue_order([t for t in uow.tickets.open_tickets() if keep(t)], now)

@@ -36,8 +36,18 @@ def test_user_add_reads_standard_input_when_it_is_not_a_terminal(
     config_file: Path,
 ) -> None:
     result = subprocess.run(
-        [VIGIE, "--config", str(config_file), "user", "add", "carol", "--role", "customer",
-         "--customer", "acme"],
+        [
+            VIGIE,
+            "--config",
+            str(config_file),
+            "user",
+            "add",
+            "carol",
+            "--role",
+            "customer",
+            "--customer",
+            "acme",
+        ],
         input="from standard input\n",
         capture_output=True,
         text=True,

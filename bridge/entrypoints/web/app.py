@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -85,9 +86,7 @@ def create_app(config: Config) -> Starlette:
         Route("/api/events", api.api_events),
         Mount("/static", StaticFiles(directory=Path(__file__).with_name("static"))),
     ]
-    app = Starlette(
-        routes=routes, middleware=[Middleware(SecurityHeaders)], lifespan=lifespan
-    )
+    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)], lifespan=lifespan)
     app.state.config = config
     app.state.feed = events.ChangeFeed(config.store_path, config.timezone)
     return app
@@ -113,8 +112,8 @@ def serve(config: Config, host: str, port: int) -> None:
     )
     original = server.startup
 
-    async def startup(sockets: list[object] | None = None) -> None:
-        await original(sockets)  # type: ignore[arg-type]
+    async def startup(sockets: list[socket.socket] | None = None) -> None:
+        await original(sockets)
         if server.started:
             shown = f"[{host}]" if ":" in host else host
             log.info("ready on http://%s:%d/ (store %s)", shown, port, config.store_path)

@@ -77,9 +77,7 @@ class ChangeFeed:
         while True:
             await asyncio.sleep(POLL_SECONDS)
             try:
-                position, tickets = await run_in_threadpool(
-                    changes_since, self._uow(), position
-                )
+                position, tickets = await run_in_threadpool(changes_since, self._uow(), position)
             except StoreError:
                 continue  # the store is busy or being replaced: try again next poll
             moment = datetime.now(UTC)

@@ -247,8 +247,16 @@ async def act(request: Request) -> Response:
             minutes, category = _minutes(form), _category(form)
             note = _text(form, "note", required=False)
             await run_in_threadpool(
-                services.log_work, uow, config, ticket_id, minutes, user.name, now, category,
-                note, now,
+                services.log_work,
+                uow,
+                config,
+                ticket_id,
+                minutes,
+                user.name,
+                now,
+                category,
+                note,
+                now,
             )
             done = f"{minutes} min logged."
         elif action == "approve":
@@ -264,7 +272,9 @@ async def act(request: Request) -> Response:
         return await ticket_page(request, str(bad), "error", 400, _kept(form))
     except Rejected as rejected:
         verdict = rejected.verdict
-        text = f"{verdict.rule}: {verdict.message}" if isinstance(verdict, Refusal) else str(verdict)
+        text = (
+            f"{verdict.rule}: {verdict.message}" if isinstance(verdict, Refusal) else str(verdict)
+        )
         return await ticket_page(request, text, "refusal", 409, _kept(form))
     del done  # the history now shows it; a redirect keeps a reload from acting twice
     return RedirectResponse(f"/tickets/{ticket_id}", status_code=303)

@@ -16,8 +16,8 @@ from tests.entrypoints.web.harness import (
     Site,
     login_csrf,
     notify,
-    page_csrf,
     now,
+    page_csrf,
     ticket_of,
 )
 from tests.vigie_command import VIGIE, clean_env
@@ -34,13 +34,9 @@ def test_anonymous_gets_the_login_page_or_401(site: Site) -> None:
     for path in ("/api/tickets", f"/api/tickets/{ticket_id}", "/api/events"):
         answer = requests.get(site.url + path, timeout=10)
         assert answer.status_code == 401 and "token" in answer.json()["error"]
-        wrong = requests.get(
-            site.url + path, headers={"Authorization": "Bearer nope"}, timeout=10
-        )
+        wrong = requests.get(site.url + path, headers={"Authorization": "Bearer nope"}, timeout=10)
         assert wrong.status_code == 401
-    taken = requests.post(
-        site.url + f"/tickets/{ticket_id}/take", data={"csrf": "x"}, timeout=10
-    )
+    taken = requests.post(site.url + f"/tickets/{ticket_id}/take", data={"csrf": "x"}, timeout=10)
     assert taken.status_code == 401
     assert ticket_of(site, "web01!anon")["status"] == "new"
 
@@ -67,9 +63,7 @@ def test_login_without_its_csrf_token_is_refused(site: Site) -> None:
         allow_redirects=False,
         timeout=10,
     )
-    assert answer.status_code == 403 and "vigie_session" not in answer.headers.get(
-        "set-cookie", ""
-    )
+    assert answer.status_code == 403 and "vigie_session" not in answer.headers.get("set-cookie", "")
 
 
 def _try_login(site: Site, name: str, password: str) -> requests.Response:
