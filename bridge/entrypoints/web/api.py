@@ -2,7 +2,8 @@
 
 ``GET /api/tickets`` lists tickets with the fields of ``vigie tickets --format json``
 (``?open=1``, ``?customer=C``); ``GET /api/tickets/ID`` adds its ``history``;
-``GET /api/events`` streams every change of a ticket. Without a valid token: 401; a ticket
+``GET /api/events`` streams every change of a ticket; ``POST /api/tickets/ID/ACTION``
+(take, log, approve, close) acts as the ticket page's forms do. Without a valid token: 401; a ticket
 the account may not see: 404, as if it did not exist.
 """
 
@@ -13,11 +14,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bridge.domain.accounts import may_see, visible_customer
+from bridge.domain.refusals import Refusal
 from bridge.entrypoints.render import approval_json, history_json, ticket_json, work_json
 from bridge.entrypoints.web import auth, events
+from bridge.entrypoints.web.actions import BadForm, perform
 from bridge.services import tickets as services
 from bridge.services.accounts import Session
 from bridge.services.billing import breached
+from bridge.services.errors import Rejected
 from bridge.store.errors import NotFound
 
 
@@ -72,6 +76,42 @@ async def ticket(request: Request) -> Response:
     data["work"] = [work_json(item, tz) for item in found.work]
     data["approvals"] = [approval_json(item, tz) for item in found.approvals]
     return JSONResponse(data)
+
+
+async def act(request: Request) -> Response:
+    """POST /api/tickets/ID/ACTION (take, log, approve, close), a JSON object of fields in.
+
+    200 with the ticket as it now is; 400 naming a bad field; 409 with the ``rule`` that
+    refused; 403 for an account that is not staff.
+    """
+    session = await _session(request)
+    if session is None:
+        return _unauthorized()
+    ticket_id = int(request.path_params["ticket_id"])
+    try:
+        found = await run_in_threadpool(services.show, auth.reading(request), ticket_id)
+    except NotFound:
+        found = None
+    if found is None or not may_see(session.user, found.ticket):
+        return JSONResponse({"error": f"no ticket {ticket_id}"}, 404)
+    if not session.user.is_staff:
+        return JSONResponse({"error": "staff only"}, 403)
+    try:
+        fields = await request.json() if await request.body() else {}
+    except ValueError:
+        return JSONResponse({"error": "the body must be a JSON object"}, 400)
+    if not isinstance(fields, dict):
+        return JSONResponse({"error": "the body must be a JSON object"}, 400)
+    try:
+        await perform(request, session.user, ticket_id, request.path_params["action"], fields)
+    except BadForm as bad:
+        return JSONResponse({"error": str(bad)}, 400)
+    except Rejected as rejected:
+        verdict = rejected.verdict
+        if isinstance(verdict, Refusal):
+            return JSONResponse({"error": str(verdict), "rule": verdict.rule}, 409)
+        return JSONResponse({"error": str(verdict)}, 400)
+    return await ticket(request)
 
 
 async def api_events(request: Request) -> Response:

@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bridge.config.model import Config
-from bridge.entrypoints.web import api, events, pages
+from bridge.entrypoints.web import api, events, months, pages
 
 # The page's own script and style only: an injected <script> could not run even if it got
 # past the templates' escaping.
@@ -80,9 +80,13 @@ def create_app(config: Config) -> Starlette:
             pages.act,
             methods=["POST"],
         ),
+        Route("/months/{month:str}", months.sla_page),
+        Route("/statements/{customer:str}/{period:str}", months.document_page),
+        Route("/invoices/{customer:str}/{period:str}", months.document_page),
         Route("/events", api.page_events),
         Route("/api/tickets", api.tickets),
         Route("/api/tickets/{ticket_id:int}", api.ticket),
+        Route("/api/tickets/{ticket_id:int}/{action:str}", api.act, methods=["POST"]),
         Route("/api/events", api.api_events),
         Mount("/static", StaticFiles(directory=Path(__file__).with_name("static"))),
     ]

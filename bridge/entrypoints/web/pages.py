@@ -7,18 +7,19 @@ and writes nothing. Every POST carries the session's CSRF token.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from bridge.domain.accounts import LoginPolicy, may_see, visible_customer
 from bridge.domain.refusals import Refusal
-from bridge.domain.tickets import CATEGORIES, Category
+from bridge.domain.tickets import CATEGORIES
 from bridge.entrypoints.render import ticket_json
 from bridge.entrypoints.web import auth
+from bridge.entrypoints.web.actions import MAX_TEXT, BadForm, perform
 from bridge.entrypoints.web.views import TEMPLATES, row_view
 from bridge.services import accounts, queue
 from bridge.services import tickets as services
@@ -27,13 +28,10 @@ from bridge.services.errors import Rejected
 from bridge.services.queue import QueueFilter
 from bridge.store.errors import NotFound
 
-MAX_MINUTES = 24 * 60
-MAX_TEXT = 4000
 
-
-def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A template rendered (autoescaped) as an HTML response."""
-    return HTMLResponse(TEMPLATES.get_template(name).render(**context), status_code=status)
+    return HTMLResponse(TEMPLATES.get_template(template).render(**context), status_code=status)
 
 
 def _login_page(request: Request, error: str | None = None, status: int = 200) -> Response:
@@ -189,36 +187,6 @@ async def ticket_page(
     )
 
 
-class BadForm(Exception):
-    """A form field is missing or wrong; the message names it."""
-
-
-def _minutes(form: FormData) -> int:
-    text = str(form.get("minutes") or "").strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_MINUTES:
-        raise BadForm(f"minutes: a whole number from 1 to {MAX_MINUTES}, got {text[:20]!r}")
-    return int(text)
-
-
-def _category(form: FormData) -> Category | None:
-    text = str(form.get("category") or "")
-    if not text:
-        return None
-    for category in CATEGORIES:
-        if category == text:
-            return category
-    raise BadForm(f"category: one of {', '.join(CATEGORIES)}, got {text[:20]!r}")
-
-
-def _text(form: FormData, field: str, required: bool) -> str | None:
-    text = str(form.get(field) or "").strip()
-    if len(text) > MAX_TEXT:
-        raise BadForm(f"{field}: at most {MAX_TEXT} characters")
-    if required and not text:
-        raise BadForm(f"{field}: required")
-    return text or None
-
-
 async def act(request: Request) -> Response:
     """POST /tickets/ID/ACTION (take, log, approve, close): one service call, as the CLI's."""
     session = await auth.session_of(request)
@@ -229,7 +197,7 @@ async def act(request: Request) -> Response:
         return PlainTextResponse("CSRF token missing or wrong", 403)
     ticket_id = int(request.path_params["ticket_id"])
     action = request.path_params["action"]
-    uow, now, user = auth.writing(request), auth.now(), session.user
+    user = session.user
     try:
         visible = await run_in_threadpool(services.show, auth.reading(request), ticket_id)
     except NotFound:
@@ -238,49 +206,21 @@ async def act(request: Request) -> Response:
         return PlainTextResponse(f"no ticket {ticket_id}", 404)
     if not user.is_staff:
         return PlainTextResponse("staff only", 403)
-    config = auth.config_of(request)
     try:
-        if action == "take":
-            await run_in_threadpool(services.take, uow, ticket_id, user.name, now, now)
-            done = "Taken over."
-        elif action == "log":
-            minutes, category = _minutes(form), _category(form)
-            note = _text(form, "note", required=False)
-            await run_in_threadpool(
-                services.log_work,
-                uow,
-                config,
-                ticket_id,
-                minutes,
-                user.name,
-                now,
-                category,
-                note,
-                now,
-            )
-            done = f"{minutes} min logged."
-        elif action == "approve":
-            by = _text(form, "by", required=True)
-            assert by is not None
-            await run_in_threadpool(services.approve, uow, ticket_id, by, now, now)
-            done = "Approval recorded."
-        else:
-            debrief = _text(form, "debrief", required=False)
-            await run_in_threadpool(services.close, uow, ticket_id, debrief, now, now)
-            done = "Closed."
+        await perform(request, user, ticket_id, action, form)
     except BadForm as bad:
         return await ticket_page(request, str(bad), "error", 400, _kept(form))
     except Rejected as rejected:
         verdict = rejected.verdict
-        text = (
-            f"{verdict.rule}: {verdict.message}" if isinstance(verdict, Refusal) else str(verdict)
-        )
-        return await ticket_page(request, text, "refusal", 409, _kept(form))
-    del done  # the history now shows it; a redirect keeps a reload from acting twice
+        if isinstance(verdict, Refusal):
+            text = f"{verdict.rule}: {verdict.message}"
+            return await ticket_page(request, text, "refusal", 409, _kept(form))
+        return await ticket_page(request, str(verdict), "error", 400, _kept(form))
+    # The history shows what was done; a redirect keeps a reload from doing it twice.
     return RedirectResponse(f"/tickets/{ticket_id}", status_code=303)
 
 
-def _kept(form: FormData) -> dict[str, str]:
+def _kept(form: Mapping[str, object]) -> dict[str, str]:
     """What was typed into a refused form, to show it again (never the CSRF token)."""
     return {
         key: value[:MAX_TEXT]

@@ -4,7 +4,7 @@ zone, and the Jinja2 environment (autoescaping on, so plugin output is always te
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
 import jinja2
@@ -62,4 +62,10 @@ def shown(moment: datetime | None, tz: tzinfo) -> str:
     return to_display(moment, tz) or "-"
 
 
+def this_month() -> str:
+    """The current month, ``YYYY-MM``, for the header's link."""
+    return datetime.now(UTC).strftime("%Y-%m")
+
+
 TEMPLATES.globals["shown"] = shown
+TEMPLATES.globals["this_month"] = this_month
