@@ -128,10 +128,12 @@ def log_in(
     """Check the password (unless locked out) and open a session; LoginFailed otherwise."""
     with uow:
         of_user, of_address = uow.accounts.failures(name, address, now - policy.window)
-        locked = locked_out(of_user, of_address, policy)
         stored = uow.accounts.password_hash(name)
+    if locked_out(of_user, of_address, policy):
+        # Not even recorded: a locked-out flood must not grow the table.
+        raise LoginFailed("wrong user name or password, or too many attempts: wait")
     # The hash is checked outside the write lock: it takes tens of milliseconds on purpose.
-    ok, rehashed = (False, None) if locked else check_password(stored, password)
+    ok, rehashed = check_password(stored, password)
     with uow:
         try:
             user = uow.accounts.user(name)

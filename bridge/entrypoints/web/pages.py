@@ -52,7 +52,8 @@ async def login(request: Request) -> Response:
     sent, held = form.get("csrf"), request.cookies.get(auth.LOGIN_CSRF_COOKIE)
     if not isinstance(sent, str) or not held or sent != held:
         return _login_page(request, "The form expired: log in again.", 403)
-    name, password = str(form.get("name") or ""), str(form.get("password") or "")
+    # Bounded: a failed login is recorded under the name given.
+    name, password = str(form.get("name") or "")[:64], str(form.get("password") or "")[:1024]
     web = auth.config_of(request).web
     policy = LoginPolicy(web.max_failed_logins, web.failed_login_window)
     try:

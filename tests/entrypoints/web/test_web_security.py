@@ -56,6 +56,21 @@ def test_the_session_cookie_is_httponly_and_samesite(site: Site) -> None:
     assert "script-src 'self'" in csp
 
 
+def test_the_session_cookie_is_secure_behind_a_tls_proxy(site: Site) -> None:
+    """A proxy on 127.0.0.1 that terminates TLS says so; the cookie then needs TLS."""
+    session = requests.Session()
+    csrf = login_csrf(session, site.url)
+    answer = session.post(
+        site.url + "/login",
+        data={"name": "alice", "password": PASSWORD, "csrf": csrf},
+        headers={"X-Forwarded-Proto": "https"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 303
+    assert "Secure" in answer.headers["set-cookie"]
+
+
 def test_login_without_its_csrf_token_is_refused(site: Site) -> None:
     answer = requests.post(
         site.url + "/login",
