@@ -43,6 +43,5 @@ def clock_state(left: timedelta | None, warning: timedelta) -> str:
 
 def first_line(output: str | None) -> str:
     """The first line of a plugin's output (the rest is long text and perfdata)."""
-    if not output:
-        return ""
-    return output.splitlines()[0].split("|", 1)[0].strip() if output.strip() else ""
+    text = (output or "").strip()
+    return text.splitlines()[0].split("|", 1)[0].strip() if text else ""

@@ -1,9 +1,10 @@
 """The staff queue in a real browser: Debian's chromium driven by Playwright.
 
 Playwright never downloads a browser here: it launches /usr/bin/chromium, and the browser
-resolves no name but loopback. One browser serves the whole module. ``make test`` installs the
-chromium package (tools/install-deps); without it these tests fail rather than skip. Screenshots of the
-queue and of a ticket page are kept in ``test-artifacts/`` (or ``$VIGIE_TEST_ARTIFACTS``).
+resolves no name but loopback. One browser serves the whole module. ``make test`` installs
+the chromium package (tools/install-deps); without it these tests fail rather than skip.
+Screenshots of the queue and of a ticket page are kept in ``test-artifacts/`` (or
+``$VIGIE_TEST_ARTIFACTS``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ CHROMIUM = "/usr/bin/chromium"
 # Chromium from resolving any name but loopback (it still asks for Google's hosts otherwise).
 CHROMIUM_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 ARTIFACTS = Path(os.environ.get("VIGIE_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
