@@ -62,6 +62,8 @@ class WebSettings:
     session_lifetime: timedelta = timedelta(hours=12)
     max_failed_logins: int = 5  # per account within failed_login_window (4 times per address)
     failed_login_window: timedelta = timedelta(minutes=15)
+    # The account named by this header of a reverse proxy on loopback (None: off).
+    trusted_header: str | None = None
 
 
 @dataclass(frozen=True)

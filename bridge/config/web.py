@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from bridge.config.model import WebSettings
 from bridge.config.validate import Checker, read_duration, read_integer, shown
 
-_KEYS = ("listen", "warning", "session_lifetime", "max_failed_logins", "failed_login_window")
+_KEYS = (
+    "listen",
+    "warning",
+    "session_lifetime",
+    "max_failed_logins",
+    "failed_login_window",
+    "trusted_header",
+)
+_HEADER = re.compile(r"[A-Za-z0-9-]+")
 
 
 def parse_listen(value: object) -> str:
@@ -38,8 +48,17 @@ def read_web(check: Checker, raw: object) -> WebSettings | None:
         data, "max_failed_logins", "web", read_integer(1), default.max_failed_logins
     )
     window = check.field(data, "failed_login_window", "web", positive, default.failed_login_window)
+    header = check.field(data, "trusted_header", "web", _header_name, None)
     if len(check.problems) > before:
         return None
     assert listen is not None and warning is not None and lifetime is not None
     assert failures is not None and window is not None
-    return WebSettings(listen, warning, lifetime, failures, window)
+    return WebSettings(listen, warning, lifetime, failures, window, header)
+
+
+def _header_name(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _HEADER.fullmatch(value):
+        raise ValueError(f"must be an HTTP header name like X-Remote-User, got {shown(value)}")
+    return value.lower()

@@ -160,6 +160,16 @@ def session_of(uow: UnitOfWork, session_id: str, now: datetime) -> Session | Non
     return None if found is None else Session(found[0], session_id, found[1])
 
 
+def enabled_user(uow: UnitOfWork, name: str) -> User | None:
+    """The account of that name if it exists and is enabled (a proxy's trusted header)."""
+    with uow:
+        try:
+            user = uow.accounts.user(name)
+        except NotFound:
+            return None
+    return None if user.disabled else user
+
+
 def log_out(uow: UnitOfWork, session_id: str) -> None:
     """End a session."""
     with uow:

@@ -53,3 +53,11 @@ def test_each_problem_is_named_by_its_key(web: Any, problem: str) -> None:
     with pytest.raises(ConfigError) as raised:
         parsed(web)
     assert any(p.startswith(problem) for p in raised.value.problems), raised.value.problems
+
+
+def test_the_trusted_header() -> None:
+    assert parsed({}).trusted_header is None
+    assert parsed({"trusted_header": "X-Remote-User"}).trusted_header == "x-remote-user"
+    with pytest.raises(ConfigError) as raised:
+        parsed({"trusted_header": "X Remote: User"})
+    assert raised.value.problems[0].startswith("web.trusted_header: must be an HTTP header")

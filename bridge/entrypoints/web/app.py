@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -92,6 +93,7 @@ def create_app(config: Config) -> Starlette:
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)], lifespan=lifespan)
     app.state.config = config
+    app.state.secret = secrets.token_bytes(32)  # CSRF tokens of trusted-header users
     app.state.feed = events.ChangeFeed(config.store_path, config.timezone)
     return app
 

@@ -46,11 +46,32 @@ def writing(request: Request) -> UnitOfWork:
 
 
 async def session_of(request: Request) -> Session | None:
-    """The logged-in session behind the request's cookie, or None."""
+    """The logged-in session behind the request's cookie (or the proxy's header), or None."""
     cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
+    if cookie:
+        return await run_in_threadpool(accounts.session_of, reading(request), cookie, now())
+    return await _trusted_session(request)
+
+
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+
+
+async def _trusted_session(request: Request) -> Session | None:
+    """The account a reverse proxy on loopback names in ``web.trusted_header`` (off unless
+    configured). Its CSRF token is derived from the account's name and the process's
+    secret, so that its forms still carry one."""
+    header = config_of(request).web.trusted_header
+    if header is None or request.client is None or request.client.host not in LOOPBACK:
         return None
-    return await run_in_threadpool(accounts.session_of, reading(request), cookie, now())
+    name = request.headers.get(header, "").strip()
+    if not name:
+        return None
+    user = await run_in_threadpool(accounts.enabled_user, reading(request), name)
+    if user is None:
+        return None
+    secret: bytes = request.app.state.secret
+    csrf = hmac.new(secret, name.encode(), "sha256").hexdigest()
+    return Session(user, "", csrf)
 
 
 async def token_session(request: Request) -> Session | None:
