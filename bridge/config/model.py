@@ -54,6 +54,19 @@ class AlertTransport:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The ``web:`` key: where ``vigie web`` listens and how its queue and logins behave."""
+
+    listen: str = "127.0.0.1:8080"
+    warning: timedelta = timedelta(minutes=15)  # the countdown turns red this close
+    session_lifetime: timedelta = timedelta(hours=12)
+    max_failed_logins: int = 5  # per account within failed_login_window (4 times per address)
+    failed_login_window: timedelta = timedelta(minutes=15)
+    # The account named by this header of a reverse proxy on loopback (None: off).
+    trusted_header: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole of ``vigie.yaml``, validated."""
 
@@ -68,6 +81,7 @@ class Config:
     source: Path | None = None
     alerts: AlertTransport = field(default_factory=AlertTransport)
     provider: Seller | None = None  # the seller of the e-invoices
+    web: WebSettings = field(default_factory=WebSettings)
 
     def find_server(self, host: str) -> tuple[Customer, Server] | None:
         """The customer and contract entry naming this Icinga host, whatever the dates."""

@@ -43,6 +43,7 @@ from bridge.config.validate import (
     read_url,
     shown,
 )
+from bridge.config.web import read_web
 from bridge.domain.contract import (
     DEFAULT_RATES,
     BusinessHours,
@@ -81,6 +82,7 @@ def parse_config(
             "tickets",
             "alerts",
             "provider",
+            "web",
         ),
     )
     if top is None:
@@ -108,6 +110,7 @@ def parse_config(
             if customer.billing is not None:
                 check.add("provider", f"required: customers.{customer.id}.billing is set")
                 break
+    web = read_web(check, top.get("web", {}))
     if alerts is not None and alerts.sms_gateway is None:
         for customer in customers.values():
             if customer.alerts.sms:
@@ -120,6 +123,7 @@ def parse_config(
         raise ConfigError(check.problems, source)
     assert timezone is not None and business_hours is not None and store_path is not None
     assert rates is not None and reopen_within is not None and alerts is not None
+    assert web is not None
     return Config(
         timezone=timezone,
         business_hours=business_hours,
@@ -131,6 +135,7 @@ def parse_config(
         reopen_within=reopen_within,
         alerts=alerts,
         provider=provider,
+        web=web,
     )
 
 

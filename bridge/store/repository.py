@@ -257,6 +257,50 @@ class Repository:
         ).fetchone()
         return None if row is None else _record(HistoryEntry, row)
 
+    # -- the live queue ------------------------------------------------------------------
+
+    def open_tickets(self) -> list[Ticket]:
+        """Tickets not closed (by the status index, however many are closed)."""
+        rows = self._db.execute("SELECT * FROM tickets WHERE status IN ('new', 'taken')")
+        return [_record(Ticket, row) for row in rows]
+
+    def search_closed(self, text: str, limit: int) -> list[Ticket]:
+        """Closed tickets whose subject, key, customer or debrief holds the text, newest first."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._db.execute(
+            "SELECT * FROM tickets WHERE status = 'closed' AND (subject LIKE ?1 ESCAPE '\\' "
+            "OR key LIKE ?1 ESCAPE '\\' OR customer LIKE ?1 ESCAPE '\\' "
+            "OR debrief LIKE ?1 ESCAPE '\\') ORDER BY id DESC LIMIT ?2",
+            (pattern, limit),
+        )
+        return [_record(Ticket, row) for row in rows]
+
+    def last_outputs(self, ticket_ids: Sequence[int]) -> dict[int, str]:
+        """The latest plugin output recorded on each ticket."""
+        found: dict[int, str] = {}
+        for ticket_id in ticket_ids:
+            row = self._db.execute(
+                "SELECT output FROM events WHERE ticket_id = ? AND output IS NOT NULL "
+                "ORDER BY id DESC LIMIT 1",
+                (ticket_id,),
+            ).fetchone()
+            if row is not None:
+                found[ticket_id] = row[0]
+        return found
+
+    def last_entry_id(self) -> int:
+        """The number of the latest history entry (0 when none): grows with every change."""
+        return int(self._db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
+
+    def changed_since(self, entry_id: int, limit: int) -> list[tuple[int, int]]:
+        """(entry, ticket) of the history entries after ``entry_id`` that belong to a ticket."""
+        rows = self._db.execute(
+            "SELECT id, ticket_id FROM events WHERE id > ? AND ticket_id IS NOT NULL "
+            "ORDER BY id LIMIT ?",
+            (entry_id, limit),
+        )
+        return [(int(row[0]), int(row[1])) for row in rows]
+
     # -- work and approvals --------------------------------------------------------------
 
     def add_work(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bridge.store.errors import StoreUnavailable, unavailable
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Under Icinga's 30 s timeout of the notification command: a notify waiting longer for
 # the lock gives up and spools the event rather than being killed with it unrecorded.
 BUSY_TIMEOUT_SECONDS = 20.0
@@ -141,6 +141,39 @@ WHEN NEW.sequence != (SELECT COALESCE(MAX(sequence), 0) + 1 FROM issued_document
 BEGIN SELECT RAISE(ABORT, 'invoice numbers are gapless: the next one of its year only'); END;
 """
 
+# Version 4: the web queue's accounts, API tokens, sessions and failed logins. Only hashes
+# of passwords, tokens and session ids are stored.
+_UPGRADE_TO_4 = """
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('staff', 'admin', 'customer')),
+    customer TEXT,
+    password_hash TEXT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_tokens (
+    digest TEXT PRIMARY KEY,
+    user TEXT NOT NULL REFERENCES users (name),
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS web_sessions (
+    digest TEXT PRIMARY KEY,
+    user TEXT NOT NULL REFERENCES users (name),
+    csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS failed_logins (
+    id INTEGER PRIMARY KEY,
+    user TEXT NOT NULL,
+    address TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS failed_logins_user ON failed_logins (user, at);
+CREATE INDEX IF NOT EXISTS failed_logins_address ON failed_logins (address, at);
+"""
+
 _APPEND_ONLY = ("events", "work", "approvals", "outbox", "deliveries", "issued_documents")
 
 
@@ -186,6 +219,9 @@ def _upgrade(db: sqlite3.Connection, path: Path) -> None:
                 db.execute(f"ALTER TABLE tickets ADD COLUMN {column} TEXT")
     if version < 3:
         for statement in _statements(_UPGRADE_TO_3):
+            db.execute(statement)
+    if version < 4:
+        for statement in _statements(_UPGRADE_TO_4):
             db.execute(statement)
     for table in _APPEND_ONLY:
         for verb in ("UPDATE", "DELETE"):

@@ -15,6 +15,7 @@ import stat
 from pathlib import Path
 from types import TracebackType
 
+from bridge.store.accounts import Accounts
 from bridge.store.errors import StoreUnavailable, unavailable
 from bridge.store.files import FILE_MODE
 from bridge.store.issued import IssuedDocuments
@@ -23,10 +24,12 @@ from bridge.store.schema import BUSY_TIMEOUT_SECONDS, SCHEMA_VERSION, migrate
 
 
 class UnitOfWork:
-    """The store in one SQLite file; ``tickets`` is its repository while the block runs."""
+    """The store in one SQLite file; ``tickets`` and ``accounts`` are its repositories while the
+    block runs."""
 
     tickets: Repository
     issued: IssuedDocuments
+    accounts: Accounts
 
     def __init__(self, path: Path, *, write: bool = True) -> None:
         self.path = path
@@ -43,6 +46,7 @@ class UnitOfWork:
                 raise unavailable(error, self.path) or error from None
         self.tickets = Repository(self._db)
         self.issued = IssuedDocuments(self._db)
+        self.accounts = Accounts(self._db)
         return self
 
     def __exit__(
