@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.plugins.pve_server import TOKEN_ID, TOKEN_SECRET, FakePve, self_signed_certificate
 from tests.servers.icinga import IcingaSandbox, StartIcinga
 from tests.servers.polling import wait_for
+from tests.servers.pve_api import TOKEN_ID, TOKEN_SECRET, FakePve, self_signed_certificate
 
 pytestmark = pytest.mark.icinga
 pytest.importorskip("libvirt", reason="libvirt-python (vigie[libvirt]) is needed")

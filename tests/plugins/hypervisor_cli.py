@@ -6,11 +6,12 @@ quoted by nagiosplugin when they hold a dash: they are read here with quotes all
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.plugins.running import plugin_env
 
 CHECK_HYPERVISOR = Path(sys.executable).parent / "check_vigie_hypervisor"
 # label=value[unit];warn;crit;min;max in plain decimal notation, the label maybe quoted.
@@ -47,16 +48,6 @@ def parse_perfdata(text: str) -> dict[str, tuple[float, str, list[str]]]:
     return items
 
 
-def clean_env(extra: dict[str, str] | None) -> dict[str, str]:
-    """This process's environment without proxies or VIGIE_ variables, plus ``extra``."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.lower().endswith("_proxy") and not key.startswith("VIGIE_")
-    }
-    return {**env, **(extra or {})}
-
-
 def check_hypervisor(
     *args: str, env: dict[str, str] | None = None, timeout: float = 30
 ) -> HypervisorRun:
@@ -66,7 +57,7 @@ def check_hypervisor(
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=clean_env(env),
+        env=plugin_env(env),
         check=False,
     )
     return HypervisorRun(proc)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.plugins.hypervisor_cli import HypervisorRun, check_hypervisor, perfdata
-from tests.plugins.pve_server import (
+from tests.servers.pve_api import (
     DAY,
     TOKEN_ID,
     TOKEN_SECRET,
