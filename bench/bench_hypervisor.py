@@ -28,7 +28,7 @@ from measure import Figures, compare, rss_method, run_once
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.plugins.pve_server import (  # noqa: E402
+from tests.servers.pve_api import (  # noqa: E402
     TOKEN_ID,
     TOKEN_SECRET,
     FakePve,

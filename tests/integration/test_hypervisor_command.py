@@ -1,6 +1,6 @@
 """CheckCommand ``vigie-hypervisor`` and the host template ``vigie-hypervisor-host`` as a real
 Icinga 2 runs them: a KVM host on libvirt's test driver and a Proxmox VE node on the fake API
-of tests/plugins/pve_server.py, each getting one service per mode from the template.
+of tests/servers/pve_api.py, each getting one service per mode from the template.
 """
 
 from __future__ import annotations
