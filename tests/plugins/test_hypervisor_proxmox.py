@@ -1,4 +1,4 @@
-"""check_vigie_hypervisor --backend proxmox against the fake Proxmox VE API (tests/servers/pve_api.py).
+"""check_vigie_hypervisor --backend proxmox against the fake Proxmox VE API (servers/pve_api).
 
 Every mode, then what goes wrong around it: a refused token, a node down, a lost quorum,
 HA errors, an untrusted certificate, a server that answers too slowly for -t.
