@@ -219,16 +219,19 @@ def take(app: App, ticket_id: int, by: str, at: str | None, fmt: str) -> None:
 @cli.command("sync-icinga")
 @pass_app
 def sync_icinga(app: App) -> None:
-    """Retry the Icinga acknowledgements that failed (run it from cron)."""
-    from bridge.services.icinga import ACKNOWLEDGED, sync_icinga
+    """Retry the Icinga acknowledgements that failed or are due (run it from cron)."""
+    from bridge.services.icinga import MISSING_TRIES, sync_icinga
 
     with app.outcomes():
         retried = sync_icinga(app.uow(), app.config.icinga, app.now)
-    failed = 0
-    for ticket_id, said in retried:
-        click.echo(f"ticket {ticket_id}: {said}")
-        failed += said is not None and said != ACKNOWLEDGED
-    click.echo(f"{len(retried)} acknowledgement(s) retried, {failed} still failing")
+    for done in retried:
+        click.echo(f"ticket {done.ticket_id}: {done.said}")
+    failed = sum(done.failed for done in retried)
+    given_up = sum(done.given_up for done in retried)
+    click.echo(
+        f"{len(retried)} acknowledgement(s) retried, {failed} still failing, "
+        f"{given_up} given up (no such object in Icinga after {MISSING_TRIES} tries)"
+    )
     if failed:
         raise Failure(f"{failed} acknowledgement(s) still failing", EXIT_TEMPFAIL)
 
