@@ -98,9 +98,7 @@ class App:
         except StoreUnavailable as error:
             bad_input(str(error))
         if opened.replayed:
-            click.echo(
-                f"vigie: recorded {opened.replayed} spooled notification(s) first", err=True
-            )
+            click.echo(f"vigie: recorded {opened.replayed} spooled notification(s) first", err=True)
         return opened.uow
 
     @contextmanager

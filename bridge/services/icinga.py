@@ -62,7 +62,8 @@ def acknowledge(
     try:
         acknowledge_problem(api, ticket.server, ticket.service, ticket.taken_by or "vigie", comment)
     except IcingaApiError as error:
-        _note(uow, ticket.id, MISSING if isinstance(error, IcingaObjectMissing) else FAILED, now, str(error))
+        entry = MISSING if isinstance(error, IcingaObjectMissing) else FAILED
+        _note(uow, ticket.id, entry, now, str(error))
         return f"Icinga not acknowledged ({error}); retried by `vigie sync-icinga`"
     _note(uow, ticket.id, DONE, now, comment)
     return ACKNOWLEDGED
@@ -101,7 +102,7 @@ def sync_icinga(uow: UnitOfWork, api: IcingaApi | None, now: datetime) -> list[R
     """Retry the acknowledgements that failed or are due; give up on an object Icinga
     does not have after ``MISSING_TRIES`` runs. One ``Retried`` per ticket tried."""
     with uow:
-        waiting = [ticket for ticket in uow.tickets.tickets(open_only=True) if _pending(uow, ticket)]
+        waiting = pending_acknowledgements(uow)
     done = []
     for ticket in waiting:
         with uow:
