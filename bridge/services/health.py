@@ -52,7 +52,7 @@ def bridge_health(config: Config) -> Health:
         store_error = str(error)
     return Health(
         store=path,
-        not_writable=check_writable(path),
+        not_writable=check_writable(path, owner_only=False),
         store_error=store_error,
         spooled=waiting.records,
         oldest_spooled=waiting.oldest,

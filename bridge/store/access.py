@@ -35,8 +35,12 @@ def _name(uid: int) -> str:
         return str(uid)
 
 
-def check_writable(path: Path) -> NotWritable | None:
-    """None when the user running may write the store at ``path``; else why not."""
+def check_writable(path: Path, owner_only: bool = True) -> NotWritable | None:
+    """None when the user running may write the store at ``path``; else why not.
+
+    ``owner_only``: root may not write a store another user owns (a command that writes);
+    without it, only whether the files can be written (what a check of the bridge asks).
+    """
     folder = path.parent
     try:
         info = (path if path.exists() else folder).stat()
@@ -45,7 +49,7 @@ def check_writable(path: Path) -> NotWritable | None:
     me = os.geteuid()
     owner, user = _name(info.st_uid), _name(me)
     target = path if path.exists() else folder
-    if me == 0 and info.st_uid != 0:
+    if me == 0 and info.st_uid != 0 and owner_only:
         return NotWritable(
             path, owner, user, f"belongs to {owner}: root would leave files {owner} cannot write"
         )
