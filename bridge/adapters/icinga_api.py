@@ -120,9 +120,16 @@ def _request(api: IcingaApi, method: str, path: str, body: dict[str, Any] | None
                 timeout=api.timeout,
             )
     except requests.exceptions.SSLError as error:
+        reason = _ssl_reason(error)
+        # A name the certificate does not carry (127.0.0.1 for Icinga's node name) is the
+        # url's fault, not the CA's.
+        key = (
+            "icinga.url must name the host as its certificate does (Icinga's NodeName)"
+            if "hostname mismatch" in reason or "IP address mismatch" in reason
+            else "check icinga.ca_file"
+        )
         raise IcingaApiError(
-            f"Icinga API at {api.url}: TLS verification failed ({_ssl_reason(error)}); "
-            "check icinga.ca_file"
+            f"Icinga API at {api.url}: TLS verification failed ({reason}); {key}"
         ) from None
     except requests.exceptions.Timeout:
         raise IcingaApiError(
@@ -186,7 +193,7 @@ def _password(api: IcingaApi) -> str:
 
 def _ssl_reason(error: Exception) -> str:
     text = str(error)
-    for marker in ("certificate verify failed: ", "hostname mismatch"):
+    for marker in ("certificate verify failed: ", "hostname mismatch", "IP address mismatch"):
         start = text.find(marker)
         if start >= 0:
             reason = text[start:].split("(_ssl")[0].split("')")[0]

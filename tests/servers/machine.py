@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -84,14 +85,17 @@ class Machine:
         env: Mapping[str, str] | None = None,
         timeout: float = 120.0,
         check: bool = True,
+        stdin: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run a shell script as root on the machine (``set -eu``); its output as text."""
+        # Entering the mount namespace leaves the working folder at /: go there in the script.
+        where = "" if cwd is None else f"cd {shlex.quote(str(cwd))}\n"
         done = subprocess.run(
-            [*self.enter(), "bash", "-c", "set -eu\n" + script],
+            [*self.enter(), "bash", "-c", "set -eu\n" + where + script],
+            input=stdin,
             capture_output=True,
             text=True,
             env={**ROOT_ENV, **(env or {})},
-            cwd=cwd,
             timeout=timeout,
             check=False,
         )
