@@ -63,10 +63,9 @@ class BridgeState(Resource):
         self.deadline.activity = f"reading the store {config.store_path}"
         health = bridge_health(config)
         now = datetime.now(UTC)
+        problem = health.store_error
         if health.not_writable is not None:
             problem = f"{health.not_writable}: notifications are only spooled"
-        else:
-            problem = health.store_error
         if problem is not None:
             yield Metric("failure", problem, context="failure")
         yield Metric("spooled", health.spooled, min=0, context="spooled")

@@ -42,7 +42,7 @@ def bridge_health(config: Config) -> Health:
     waiting = spool.backlog(spool.spool_path(path))
     rejected = _lines(spool.rejected_path(spool.spool_path(path)))
     store_error = None
-    alerts = (0, 0, None)
+    alerts: tuple[int, int, datetime | None] = (0, 0, None)
     acks = 0
     try:
         with UnitOfWork(path, write=False) as uow:

@@ -123,14 +123,14 @@ def _apply(
     if again:
         # Written with the event, so that `vigie sync-icinga` acknowledges it should this
         # run die before Icinga answers.
-        taker = repo.get(ticket_id).taken_by if ticket_id is not None else None
+        owner = repo.get(ticket_id).taken_by if ticket_id is not None else None
         repo.add_entry(
             ticket_id,
             None,
             event.received_at,
             now,
             ACK_DUE,
-            actor=taker,
+            actor=owner,
             comment="the problem came back on a ticket taken over: acknowledged again",
         )
     told = ticket_id is not None and (decision.action == "open" or decision.recover)
