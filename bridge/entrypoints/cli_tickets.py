@@ -210,7 +210,9 @@ def take(app: App, ticket_id: int, by: str, at: str | None, fmt: str) -> None:
     by = name("--by", by)
     when = app.time("--at", at)
     with app.outcomes():
-        ticket, acknowledged = take_over(app.uow(), app.config.icinga, ticket_id, by, when, app.now)
+        ticket, acknowledged = take_over(
+            app.uow(), app.config.icinga, ticket_id, by, when, app.now, app.config.timezone
+        )
     print_ticket(app, ticket, fmt, "took over")
     if acknowledged is not None and fmt != "json":
         click.echo(acknowledged)
@@ -268,7 +270,7 @@ def close(app: App, ticket_id: int, debrief: str | None, at: str | None, fmt: st
     """Close a ticket, with its debrief."""
     when = app.time("--at", at)
     with app.outcomes():
-        ticket = services.close(app.uow(), ticket_id, debrief, when, app.now)
+        ticket = services.close(app.uow(), ticket_id, debrief, when, app.now, app.config.timezone)
     print_ticket(app, ticket, fmt, "closed")
 
 
@@ -321,5 +323,5 @@ def approve(app: App, ticket_id: int, by: str, at: str | None) -> None:
     by = name("--by", by)
     when = app.time("--at", at)
     with app.outcomes():
-        services.approve(app.uow(), ticket_id, by, when, app.now)
+        services.approve(app.uow(), ticket_id, by, when, app.now, app.config.timezone)
     click.echo(f"approval by {by} recorded on ticket {ticket_id}")

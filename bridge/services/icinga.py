@@ -10,7 +10,7 @@ An object Icinga does not have is tried ``MISSING_TRIES`` times, then given up.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from bridge.adapters.icinga_api import IcingaApiError, IcingaObjectMissing, acknowledge_problem
 from bridge.config.model import IcingaApi
@@ -76,10 +76,11 @@ def take_over(
     by: str,
     at: datetime,
     now: datetime,
+    tz: tzinfo = UTC,
 ) -> tuple[Ticket, str | None]:
     """Take the ticket over (R4), then acknowledge it in Icinga: the ticket, and what
     Icinga said (see ``acknowledge``)."""
-    ticket = take(uow, ticket_id, by, at, now)
+    ticket = take(uow, ticket_id, by, at, now, tz)
     return ticket, acknowledge(uow, api, ticket, now)
 
 
