@@ -23,12 +23,12 @@ from plugins.runtime import PluginCheck
 TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from datetime import datetime
     from typing import NoReturn
 
     from plugins.deadline import Deadline
-    from plugins.nagios import Results
+    from plugins.nagios import Range, Results
 
 NAME = "VIGIE BRIDGE"
 PROG = "check_vigie_bridge"
@@ -114,11 +114,12 @@ class BridgeSummary(Summary):
         return [f"{r.state.text}: {r}" for r in results if r.state != Ok]
 
 
-def _hint(what: str) -> object:
-    def hint(metric: Metric, level: str, spec: object) -> str:
-        value = int(metric.value) if metric.uom != "s" else round(metric.value)
+def _hint(what: str) -> Callable[[Metric, str, Range], str]:
+    """A violation in words: ``notifications spooled: 3``, ``... waiting for 960 s``."""
+
+    def hint(metric: Metric, level: str, spec: Range) -> str:
         unit = " s" if metric.uom == "s" else ""
-        return f"{what} {value}{unit}"
+        return f"{what} {round(metric.value)}{unit}"
 
     return hint
 
@@ -173,7 +174,7 @@ def build_check(args: argparse.Namespace, deadline: Deadline) -> PluginCheck:
             name,
             getattr(args, f"{flag}_warning"),
             getattr(args, f"{flag}_critical"),
-            hint=_hint(what),  # type: ignore[arg-type]
+            hint=_hint(what),
         )
 
     return PluginCheck(
