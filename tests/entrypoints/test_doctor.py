@@ -7,10 +7,13 @@ tests/integration/test_deployment.py, here only where nothing answers.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bridge.domain.notification import Event
+from bridge.store import spool
 from tests.servers.polling import free_port
 from tests.servers.smtp import SmtpServer
 from tests.vigie_command import Run, notify_args, write_config
@@ -78,3 +81,17 @@ def test_what_does_not_answer_is_named_with_the_fix(config_file: Path, vigie: Ru
     assert found["icinga"].startswith("FIX") and "cannot connect" in found["icinga"]
     assert found["relay"].startswith("FIX") and "acme" in found["relay"]
     assert found["store"].startswith("OK") and found["spool"].startswith("OK")
+
+
+def test_notifications_waiting_in_the_spool_are_named(config_file: Path, vigie: Run) -> None:
+    now = datetime.now(UTC)
+    store = config_file.parent / "vigie.db"
+    spool.append(
+        spool.spool_path(store), Event("PROBLEM", "db01", "disk", "CRITICAL", "", now, now)
+    )
+    done = vigie("doctor")
+    assert done.returncode == 2
+    found = lines(done)
+    assert found["spool"].startswith("FIX")
+    assert "1 notification(s) wait in" in found["spool"]
+    assert "vigie sync-icinga" in found["spool"]
