@@ -200,6 +200,12 @@ def test_the_readme_deployment_runs_and_the_ticket_path_is_watched(machine: Mach
     # 1. The packages: this machine's, as `apt-get install` left them.
     assert blocks[0].startswith("apt-get install -y icinga2 monitoring-plugins python3-venv")
     machine.sh("test -x /etc/init.d/icinga2 && test -d /etc/icinga2/conf.d && id nagios")
+    # The node's name must reach this machine; in its own network only loopback does (a
+    # container's /etc/hosts may map the name to an interface the namespace lacks).
+    machine.sh(
+        'node=$(hostname --fqdn); getent hosts "$node" | grep -q "^127\\." || '
+        'echo "127.0.1.1 $node $(hostname)" >> /etc/hosts'
+    )
     # 2. The API, 3. the venv, 4. the store's folder and the configuration.
     machine.sh(blocks[1], cwd=src)
     machine.sh(OFFLINE_PIP + blocks[2], cwd=src, timeout=300)
