@@ -153,12 +153,14 @@ def build_parser() -> arguments.PluginArgumentParser:
         parser.add_argument(
             f"--{flag}-warning",
             type=kind,
+            metavar="RANGE",
             default=warning and kind(warning),
             help=f"{what}: WARNING outside this range (default {warning})",
         )
         parser.add_argument(
             f"--{flag}-critical",
             type=kind,
+            metavar="RANGE",
             default=critical and kind(critical),
             help=f"{what}: CRITICAL outside this range (default {critical or 'none'})",
         )
@@ -174,6 +176,7 @@ def build_check(args: argparse.Namespace, deadline: Deadline) -> PluginCheck:
             name,
             getattr(args, f"{flag}_warning"),
             getattr(args, f"{flag}_critical"),
+            digits=1,  # counts, and ages to the tenth of a second
             hint=_hint(what),
         )
 
@@ -182,7 +185,7 @@ def build_check(args: argparse.Namespace, deadline: Deadline) -> PluginCheck:
         ranged("spooled", "spooled", "notifications spooled:"),
         ranged("age", "spool_age", "oldest spooled notification waiting for"),
         ranged("rejected", "rejected", "records set aside by a replay:"),
-        ThresholdContext("alerts"),
+        ThresholdContext("alerts", digits=1),
         ranged("alerts_failing", "alerts_failing", "alerts failing:"),
         ranged("alert_age", "alert_age", "oldest alert waiting for"),
         ranged("acks_failing", "acks_failing", "acknowledgements Icinga did not take:"),
