@@ -1,11 +1,14 @@
-"""Benchmark ``vigie notify``: one notification's cost, and an alert storm.
+"""Benchmark ``vigie notify``: one notification's cost, and an alert storm killed as Icinga kills.
 
 Runs the installed ``vigie`` (next to this Python) against a fresh embedded store, with and
-without a holiday calendar, and prints the median wall and CPU time of one notification and
-the wall time of a storm of 500 notifications, 32 at a time, with the tickets it left.
-Budgets (issue 3): median under 80 ms per notification, the storm under 30 s. Exits 1 if over.
+without a holiday calendar. One notification: the median wall and CPU time of sequential
+runs with the daemon's environment (no HOME, as Icinga's init script starts it), and with a
+cache folder given. The storm: 1,000 notifications from 64 processes at a time, each killed
+once it has run 30 s as Icinga does with a notification command, then one ``vigie replay``;
+every notification must be recorded exactly once. Budgets (issue 9): median under 40 ms
+with the daemon's environment, every notification recorded once. Exits 1 if over.
 
-    .venv/bin/python bench/bench_notify.py [--runs 40] [--storm 500] [--parallel 32]
+    .venv/bin/python bench/bench_notify.py [--runs 40] [--storm 1000] [--parallel 64]
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from measure import run_once
 
 ROOT = Path(__file__).resolve().parents[1]
 VIGIE = str(Path(sys.executable).with_name("vigie"))
-BUDGET_MEDIAN_S = 0.080
-BUDGET_STORM_S = 30.0
+BUDGET_MEDIAN_S = 0.040
+ICINGA_TIMEOUT_S = 30.0
 
 
 def make_config(folder: Path, holidays: str | None) -> Path:
@@ -65,13 +68,15 @@ def notify_args(config: Path, number: int) -> list[str]:
     ]
 
 
-def env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("VIGIE_")}
+def env(daemon: bool = False) -> dict[str, str]:
+    """The environment of a notify: ours, or Icinga's daemon's (no HOME, no XDG folders)."""
+    dropped = ("HOME", "XDG_CACHE_HOME") if daemon else ()
+    return {k: v for k, v in os.environ.items() if not k.startswith("VIGIE_") and k not in dropped}
 
 
-def one(args: list[str]) -> tuple[float, float]:
+def one(args: list[str], daemon: bool = False) -> tuple[float, float]:
     """Wall and CPU (user+sys of the child, from wait4) of one run."""
-    run = run_once(args)
+    run = run_once(args, env(daemon))
     if run.exit_code != 0:
         raise SystemExit(f"vigie notify failed: {' '.join(args)}")
     return run.wall, run.cpu
@@ -83,20 +88,53 @@ def byte_compile_bridge() -> None:
     compileall.compile_dir(ROOT / "bridge", quiet=1)
 
 
-def storm(config: Path, total: int, parallel: int, offset: int) -> float:
+def storm(config: Path, total: int, parallel: int, offset: int) -> tuple[float, int]:
+    """``total`` notifications, ``parallel`` at a time, each killed past Icinga's timeout;
+    the wall time and how many were killed."""
     start = time.perf_counter()
-    running: list[subprocess.Popen[bytes]] = []
+    running: list[tuple[subprocess.Popen[bytes], float]] = []
+    killed = 0
+
+    def reap(block: bool) -> None:
+        nonlocal running, killed
+        while True:
+            now = time.perf_counter()
+            still = []
+            for process, started in running:
+                if process.poll() is not None:
+                    continue
+                if now - started > ICINGA_TIMEOUT_S:
+                    process.kill()
+                    process.wait()
+                    killed += 1
+                    continue
+                still.append((process, started))
+            running = still
+            if not block or len(running) < parallel:
+                return
+            time.sleep(0.005)
+
     for number in range(offset, offset + total):
-        while len(running) >= parallel:
-            running[0].wait(timeout=120)
-            running = [p for p in running if p.poll() is None]
-        running.append(
-            subprocess.Popen(notify_args(config, number), env=env(), stdout=subprocess.DEVNULL)
+        reap(block=True)
+        process = subprocess.Popen(
+            notify_args(config, number), env=env(), stdout=subprocess.DEVNULL
         )
-    for process in running:
-        if process.wait(timeout=120) != 0:
-            raise SystemExit("a notification of the storm failed")
-    return time.perf_counter() - start
+        running.append((process, time.perf_counter()))
+    while running:
+        reap(block=False)
+        time.sleep(0.01)
+    return time.perf_counter() - start, killed
+
+
+def replay(config: Path) -> None:
+    """``vigie replay`` until nothing waits: what killed runs left in the journal."""
+    for _ in range(20):
+        done = subprocess.run(
+            [VIGIE, "--config", str(config), "replay"], env=env(), capture_output=True, check=False
+        )
+        if done.returncode == 0:
+            return
+    raise SystemExit("vigie replay did not drain the journal")
 
 
 def tickets(config: Path) -> int:
@@ -110,35 +148,41 @@ def tickets(config: Path) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=40)
-    parser.add_argument("--storm", type=int, default=500)
-    parser.add_argument("--parallel", type=int, default=32)
+    parser.add_argument("--storm", type=int, default=1000)
+    parser.add_argument("--parallel", type=int, default=64)
     options = parser.parse_args()
     over = False
     byte_compile_bridge()
     print(
-        f"vigie notify: {options.runs} sequential runs, then a storm of {options.storm} "
-        f"({options.parallel} at a time), on the embedded store"
+        f"vigie notify: {options.runs} sequential runs (the daemon's environment, then a cache "
+        f"folder given), then a storm of {options.storm} ({options.parallel} at a time, each "
+        f"killed past {ICINGA_TIMEOUT_S:.0f} s), on the embedded store"
     )
     for holidays in (None, "BE"):
         with tempfile.TemporaryDirectory() as folder:
             config = make_config(Path(folder), holidays)
-            one(notify_args(config, 99999))  # creates the store; not measured
-            runs = [one(notify_args(config, n)) for n in range(options.runs)]
-            wall = statistics.median(r[0] for r in runs)
-            cpu = statistics.median(r[1] for r in runs)
-            storm_wall = storm(config, options.storm, options.parallel, options.runs)
-            left = tickets(config) - options.runs - 1
+            one(notify_args(config, 99999), daemon=True)  # creates store and cache: not measured
+            daemon = [one(notify_args(config, n), daemon=True) for n in range(options.runs)]
+            cached = [one(notify_args(config, 50000 + n)) for n in range(options.runs)]
+            wall = statistics.median(r[0] for r in daemon)
+            cpu = statistics.median(r[1] for r in daemon)
+            wall_cached = statistics.median(r[0] for r in cached)
+            offset = 100000
+            storm_wall, killed = storm(config, options.storm, options.parallel, offset)
+            replay(config)
+            recorded = tickets(config) - 2 * options.runs - 1
             label = f"holidays {holidays}" if holidays else "no holidays"
             print(
-                f"  {label:<12} median wall {wall * 1000:6.1f} ms, median CPU "
-                f"{cpu * 1000:6.1f} ms; storm {storm_wall:5.1f} s, {left} tickets "
-                f"for {options.storm} problems"
+                f"  {label:<12} daemon env median wall {wall * 1000:6.1f} ms, CPU "
+                f"{cpu * 1000:6.1f} ms (cache folder given: {wall_cached * 1000:6.1f} ms); "
+                f"storm {storm_wall:5.1f} s, {killed} killed, {recorded} tickets for "
+                f"{options.storm} problems"
             )
-            if wall > BUDGET_MEDIAN_S or storm_wall > BUDGET_STORM_S or left != options.storm:
+            if wall > BUDGET_MEDIAN_S or recorded != options.storm:
                 over = True
     print(
-        f"budget: median < {BUDGET_MEDIAN_S * 1000:.0f} ms, storm < {BUDGET_STORM_S:.0f} s, "
-        f"one ticket per problem: {'OVER' if over else 'met'}"
+        f"budget: median < {BUDGET_MEDIAN_S * 1000:.0f} ms with the daemon's environment, "
+        f"every notification of the storm recorded once: {'OVER' if over else 'met'}"
     )
     return 1 if over else 0
 

@@ -17,7 +17,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 GNU_TIME = shutil.which("time", path="/usr/bin:/bin")
@@ -38,10 +38,11 @@ class Run:
         self.max_rss_kib = max_rss_kib
 
 
-def run_once(argv: Sequence[str]) -> Run:
+def run_once(argv: Sequence[str], env: Mapping[str, str] | None = None) -> Run:
     """Spawn ``argv`` with no output, wait for it, and return what it cost."""
     started = time.perf_counter()
-    pid = os.posix_spawn(argv[0], list(argv), os.environ, file_actions=DEVNULL_ACTIONS)
+    environment = os.environ if env is None else env
+    pid = os.posix_spawn(argv[0], list(argv), environment, file_actions=DEVNULL_ACTIONS)
     _, status, usage = os.wait4(pid, 0)
     wall = time.perf_counter() - started
     return Run(

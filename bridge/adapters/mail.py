@@ -38,13 +38,21 @@ def deliver(
                 mail = EmailMessage()
                 mail["From"] = transport.sender
                 mail["To"] = recipient_address(message, transport)
-                mail["Subject"] = message.subject
+                mail["Subject"] = header_text(message.subject)
                 mail.set_content(message.body)
                 relay.send_message(mail)
             except (DeliveryError, OSError, smtplib.SMTPException) as error:
                 done(message, str(error) or type(error).__name__)
+            except Exception as error:  # this message only: the others still go
+                done(message, f"{type(error).__name__}: {error}")
             else:
                 done(message, None)
+
+
+def header_text(value: str) -> str:
+    """A header value on one line: any line break or control character (CR, LF, NEL, the
+    Unicode line and paragraph separators, escapes) becomes a space."""
+    return " ".join("".join(c if c.isprintable() else " " for c in value).split())
 
 
 def relay_answers(transport: AlertTransport) -> str:
@@ -70,7 +78,9 @@ def exclusive(lock_path: Path) -> Iterator[bool]:
     import fcntl
 
     lock_path.parent.mkdir(parents=True, exist_ok=True)  # beside a store not made yet
-    with open(lock_path, "a") as handle:
+    import os
+
+    with os.fdopen(os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)) as handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -173,7 +173,23 @@ def _store_path(check: Checker, raw: object, base_dir: Path | None) -> Path | No
     data = check.mapping(raw, "store", (), ("path",))
     if data is None:
         return None
-    return check.field(data, "path", "store", read_path(base_dir), default=DEFAULT_STORE_PATH)
+    return check.field(
+        data, "path", "store", _read_store_file(base_dir), default=DEFAULT_STORE_PATH
+    )
+
+
+def _read_store_file(base_dir: Path | None) -> Callable[[object], Path]:
+    read = read_path(base_dir)
+
+    def read_file(value: object) -> Path:
+        path = read(value)
+        # The store and its spool are files in a folder: "/" or ".." can never be one (a
+        # folder standing where the file should be is a fault of the moment, spooled).
+        if path.name in ("", ".", ".."):
+            raise ValueError(f"must name a file (the SQLite database), got the folder {path}")
+        return path
+
+    return read_file
 
 
 def _level(check: Checker, name: str, raw: object) -> Level | None:

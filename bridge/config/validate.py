@@ -141,7 +141,11 @@ def _unknown_key(key: str, known: tuple[str, ...]) -> str:
 def read_string(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"must be a non-empty string, got {shown(value)}")
-    return value.strip()
+    text = value.strip()
+    if not text.replace(" ", "").isprintable():
+        # A line break in a name would become one in a mail header or a terminal line.
+        raise ValueError(f"must be one line of text without control characters, got {text!r}")
+    return text
 
 
 def read_integer(minimum: int) -> Callable[[object], int]:

@@ -10,7 +10,7 @@ event carries an identity that is the same for the same notification.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from bridge.domain.times import TimeFormatError, parse_time
@@ -57,6 +57,8 @@ class Event:
     comment: str | None = None
     customer_hint: str | None = None
     notification_number: int | None = None
+    # The reference time Icinga gave when it could not be one (R2) and ``since`` stands in.
+    reported_since: datetime | None = None
 
     @property
     def key(self) -> str:
@@ -70,7 +72,7 @@ class Event:
             self.type,
             self.key,
             self.state or "",
-            self.since.isoformat(),
+            (self.reported_since or self.since).isoformat(),
             self.author or "",
             self.comment or "",
             self.output,
@@ -79,8 +81,23 @@ class Event:
         return hashlib.sha256("\x1f".join(parts).encode("utf-8", "replace")).hexdigest()[:32]
 
 
+# No server was under a Vigie contract before this: an earlier reference time is Icinga's
+# "never" (0, 1 or the like), not the moment a probe fired.
+EARLIEST_REFERENCE = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def with_plausible_since(event: Event, earliest: datetime) -> Event:
+    """R2: a reference time before ``earliest`` (2000, or the server's contract start)
+    cannot be when the probe fired: the notification's own time stands in for it, and the
+    event keeps the one Icinga gave (``reported_since``) for its history and identity."""
+    if event.since >= earliest or event.reported_since is not None:
+        return event
+    return replace(event, since=event.received_at, reported_since=event.since)
+
+
 def clean_text(value: str | None, limit: int = MAX_OUTPUT_BYTES) -> str:
-    """Plugin output as readable text: UTF-8 or else Latin-1, no NULs, at most ``limit`` bytes.
+    """Plugin output as readable text: UTF-8 (a stray invalid byte replaced) or else Latin-1,
+    no NULs, at most ``limit`` bytes.
 
     Arguments and environment variables that are not UTF-8 arrive with surrogate escapes;
     they are turned back into bytes and decoded, so nothing is dropped.
@@ -91,7 +108,11 @@ def clean_text(value: str | None, limit: int = MAX_OUTPUT_BYTES) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        text = raw.decode("latin-1")
+        text = raw.decode("utf-8", "replace")
+        # No valid multi-byte sequence at all: a Latin-1 system's text, read as such.
+        # Otherwise UTF-8 with a stray byte: only that byte is lost, not the whole value.
+        if all(c == "\ufffd" or c < "\x80" for c in text):
+            text = raw.decode("latin-1")
     text = text.replace("\x00", "\ufffd").rstrip()
     encoded = text.encode("utf-8")
     if len(encoded) <= limit:

@@ -66,11 +66,11 @@ class App:
                 raise Failure(str(failure), failure.exit_code) from None
         return self._config
 
-    def uow(self, write: bool = True) -> UnitOfWork:
+    def uow(self, write: bool = True, replay_first: bool = True) -> UnitOfWork:
         """A unit of work on the store; a reading one never creates it (and says when
         notifications wait in the spool, which only a writing command records)."""
         if write:
-            return self.store()
+            return self.store(replay_first)
         from bridge.services.store_access import spool_waiting
 
         if spool_waiting(self.config):
@@ -81,13 +81,13 @@ class App:
             )
         return UnitOfWork(self.config.store_path, write=False)
 
-    def store(self) -> UnitOfWork:
+    def store(self, replay_first: bool = True) -> UnitOfWork:
         """The store for a command that writes it: refused, naming the user to run as,
-        when this user must not write it; the spool replayed first."""
+        when this user must not write it; what waits in the spool recorded first."""
         from bridge.services.store_access import StoreNotWritable, open_for_writing
 
         try:
-            opened = open_for_writing(self.config, self.now)
+            opened = open_for_writing(self.config, self.now, replay_first)
         except StoreNotWritable as error:
             again = shlex.join(sys.argv)
             raise Failure(

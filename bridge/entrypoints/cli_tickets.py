@@ -1,5 +1,6 @@
 """The ``vigie`` commands on tickets: notify, list, show, events, open, take, log, approve,
-close, and the cron jobs sync-icinga and send-alerts. Each parses, calls one service, prints.
+close, and the cron jobs sync-icinga, send-alerts and replay. Each parses, calls one service,
+prints.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bridge.entrypoints.notify import EXIT_TEMPFAIL, NOTIFY_OPTIONS, envvar
 from bridge.entrypoints.render import (
     approval_json,
     history_json,
+    printable,
     table,
     ticket_json,
     work_json,
@@ -117,7 +119,7 @@ def show(app: App, ticket_id: int, fmt: str) -> None:
     width = max(len(field) for field in data)
     for field, value in data.items():
         if value is not None and value != "":
-            click.echo(f"{field.ljust(width)}  {value}")
+            click.echo(f"{field.ljust(width)}  {printable(value)}")
     click.echo("\nhistory:")
     for entry in history:
         detail = " ".join(
@@ -130,19 +132,19 @@ def show(app: App, ticket_id: int, fmt: str) -> None:
             )
             if part
         )
-        click.echo(f"  {app.show_time(entry.at)}  {entry.type:<20} {detail}".rstrip())
+        click.echo(f"  {app.show_time(entry.at)}  {entry.type:<20} {printable(detail)}".rstrip())
     if work:
         click.echo("\nwork:")
         for item in work:
-            note = f"  {item.note}" if item.note else ""
+            note = f"  {printable(item.note)}" if item.note else ""
             click.echo(
-                f"  {app.show_time(item.at)}  {item.minutes:>4} min  {item.by:<12} "
+                f"  {app.show_time(item.at)}  {item.minutes:>4} min  {printable(item.by):<12} "
                 f"{item.category}{note}"
             )
     if approvals:
         click.echo("\napprovals:")
         for approval in approvals:
-            click.echo(f"  {app.show_time(approval.at)}  by {approval.by}")
+            click.echo(f"  {app.show_time(approval.at)}  by {printable(approval.by)}")
 
 
 @cli.command()
@@ -325,3 +327,32 @@ def approve(app: App, ticket_id: int, by: str, at: str | None) -> None:
     with app.outcomes():
         services.approve(app.uow(), ticket_id, by, when, app.now, app.config.timezone)
     click.echo(f"approval by {by} recorded on ticket {ticket_id}")
+
+
+@cli.command("replay")
+@click.option(
+    "--seconds",
+    type=click.FloatRange(0.1, 3600),
+    default=25.0,
+    show_default=True,
+    help="Stop after this long (cron's next run goes on).",
+)
+@pass_app
+def replay(app: App, seconds: float) -> None:
+    """Record what notify runs left: a dead run's journal, the spool (run it from cron).
+
+    Exit 0 once nothing waits, 75 while events still wait (the store is still unavailable,
+    or the time was up)."""
+    from bridge.services.notifications import replay_spool, waiting
+    from bridge.store.errors import StoreUnavailable
+    from bridge.store.spool import spool_path
+
+    spooled = spool_path(app.config.store_path)
+    try:
+        store = app.uow(replay_first=False)  # this command is the replay
+        done = replay_spool(store, app.config, spooled, app.now, max_seconds=seconds)
+    except StoreUnavailable as error:
+        raise Failure(f"{error}; the events wait in {spooled}", EXIT_TEMPFAIL) from None
+    click.echo(f"replayed {done or 0} notification(s) into {app.config.store_path}")
+    if waiting(app.config, spooled):
+        raise Failure(f"more wait in {spooled}: run vigie replay again", EXIT_TEMPFAIL)

@@ -16,8 +16,16 @@ from datetime import UTC, datetime
 
 def main() -> None:
     """Console entry point."""
-    from bridge.entrypoints.notify import EXIT_INTERNAL, IntakeFailure, notify, parse_notify_argv
-
+    try:
+        from bridge.entrypoints.notify import (
+            EXIT_INTERNAL,
+            IntakeFailure,
+            notify,
+            parse_notify_argv,
+        )
+    except Exception as error:  # a broken installation: one line, never a traceback
+        print(f"vigie: cannot load vigie ({type(error).__name__}: {error})", file=sys.stderr)
+        sys.exit(3)
     parsed = parse_notify_argv(sys.argv[1:])
     if parsed is None:
         from bridge.entrypoints.cli import main as click_main

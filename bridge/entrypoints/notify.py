@@ -19,7 +19,7 @@ from bridge.config.model import DEFAULT_STORE_PATH, Config, ConfigError
 from bridge.domain.notification import BadNotification, Event, parse_event
 from bridge.domain.times import to_display
 from bridge.services.notifications import Outcome, record_notification, replay_spool
-from bridge.store import spool
+from bridge.store import journal, spool
 from bridge.store.errors import StoreUnavailable
 from bridge.store.unit_of_work import UnitOfWork
 
@@ -28,6 +28,12 @@ EXIT_REFUSED = 1  # a contract rule refused it; the message names the rule
 EXIT_BAD_INPUT = 2  # bad input or configuration; the message says what and where
 EXIT_INTERNAL = 3  # a bug
 EXIT_TEMPFAIL = 75  # sysexits' EX_TEMPFAIL: not done (nothing stored, not sent), try again
+
+# A run records what earlier runs left before its own event, within these bounds: well
+# under Icinga's 30 s, so a long backlog never holds new notifications back (``vigie
+# replay``, from cron, drains the rest).
+REPLAY_RECORDS = 2000
+REPLAY_SECONDS = 5.0
 
 # The options of `vigie notify`, each also read from VIGIE_<NAME>: the one table both the
 # click command and the launcher's fast path are built from.
@@ -136,35 +142,64 @@ def notify(
         )
     spooled = spool.spool_path(config.store_path)
     lines = []
+    # First the event goes to the journal (one small fsynced file, no lock to wait for):
+    # a run Icinga kills from now on leaves it for the next run to record.
+    entry = _journal(config, event)
     uow = UnitOfWork(config.store_path)
     try:
-        replayed = replay_spool(uow, config, spooled, now)
-        if replayed is not None:
+        replayed = replay_spool(
+            uow, config, spooled, now, max_records=REPLAY_RECORDS, max_seconds=REPLAY_SECONDS
+        )
+        if replayed:
             lines.append(f"replayed {replayed} spooled notification(s) from {spooled}")
         outcome = record_notification(uow, config, event, now)
     except Exception as error:  # whatever failed, the event must not be lost: spool it
-        try:
-            spool.append(spooled, event)
-        except spool.SpoolError as spool_error:
+        lines.append(_keep(error, event, spooled, entry))
+        return lines
+    if entry is not None:
+        entry.done()
+    lines.append(describe(outcome, event, config))
+    return lines
+
+
+def _journal(config: Config, event: Event) -> journal.Entry | None:
+    """The event in the journal, or None where it cannot be written (a full disk, a folder
+    Vigie may not write): the store or the spool may still take it."""
+    try:
+        return journal.write(journal.journal_folder(config.store_path), event)
+    except OSError:
+        return None
+
+
+def _keep(error: Exception, event: Event, spooled: Path, entry: journal.Entry | None) -> str:
+    """Keep an event the store did not take: in the spool, else in the journal; the line to
+    print, or IntakeFailure when it could not be kept at all."""
+    where = spooled
+    try:
+        spool.append(spooled, event)
+    except spool.SpoolError as spool_error:
+        if entry is None:
             raise IntakeFailure(
                 f"{error}; and {spool_error}: NOTHING RECORDED", EXIT_TEMPFAIL
             ) from None
-        kept = f"{event.type} for {event.key} kept in {spooled}"
-        if isinstance(error, ConfigError):
-            raise IntakeFailure(
-                f"configuration: {error}; {kept}, recorded once it is fixed", EXIT_BAD_INPUT
-            ) from None
-        if not isinstance(error, StoreUnavailable):
-            raise IntakeFailure(
-                f"internal error: {type(error).__name__}: {error}; {kept}", EXIT_INTERNAL
-            ) from None
-        lines.append(
-            f"spooled {event.type} for {event.key} in {spooled} ({error}); "
-            "it is recorded on the next run that can write the store"
-        )
-        return lines
-    lines.append(describe(outcome, event, config))
-    return lines
+        entry.keep()  # durably in the journal: the next run that can write records it
+        where = entry.path.parent
+    else:
+        if entry is not None:
+            entry.done()
+    kept = f"{event.type} for {event.key} kept in {where}"
+    if isinstance(error, ConfigError):
+        raise IntakeFailure(
+            f"configuration: {error}; {kept}, recorded once it is fixed", EXIT_BAD_INPUT
+        ) from None
+    if not isinstance(error, StoreUnavailable):
+        raise IntakeFailure(
+            f"internal error: {type(error).__name__}: {error}; {kept}", EXIT_INTERNAL
+        ) from None
+    return (
+        f"spooled {event.type} for {event.key} in {where} ({error}); "
+        "it is recorded on the next run that can write the store"
+    )
 
 
 def fallback_store(config_option: str | None) -> Path:

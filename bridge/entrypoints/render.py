@@ -13,8 +13,18 @@ from bridge.domain.tickets import Approval, HistoryEntry, Ticket, Work
 from bridge.domain.times import to_display
 
 
+def printable(value: object) -> str:
+    """Text for a terminal: control characters (escape sequences, bells, line breaks of any
+    kind) shown as escapes, so that what a plugin or a name holds never drives the terminal."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
     """Rows under their headers, each column as wide as its widest cell."""
+    rows = [[printable(cell) for cell in row] for row in rows]
     widths = [
         max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)
     ]

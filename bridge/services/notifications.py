@@ -24,9 +24,9 @@ from bridge.domain.incidents import (
     reopened_status,
     state_of,
 )
-from bridge.domain.notification import Event
+from bridge.domain.notification import EARLIEST_REFERENCE, Event, with_plausible_since
 from bridge.domain.tickets import Ticket, incident_ticket
-from bridge.store import spool
+from bridge.store import journal, spool
 from bridge.store.errors import StoreUnavailable
 from bridge.store.repository import Repository
 from bridge.store.unit_of_work import UnitOfWork
@@ -51,6 +51,7 @@ class Outcome:
 def record_notification(uow: UnitOfWork, config: Config, event: Event, now: datetime) -> Outcome:
     """Record one notification: open, update or only note a ticket. The same notification
     recorded twice changes nothing the second time."""
+    event = with_plausible_since(event, _earliest_reference(config, event))
     with uow:
         repo = uow.tickets
         seen = repo.entry_with_identity(event.identity)
@@ -67,6 +68,16 @@ def record_notification(uow: UnitOfWork, config: Config, event: Event, now: date
             reopen_within=config.reopen_within,
         )
         outcome, ticket = _apply(repo, config, event, decision, now)
+        if event.reported_since is not None:
+            repo.add_entry(
+                outcome.ticket_id,
+                event.key,
+                event.received_at,
+                now,
+                "note",
+                comment=f"Icinga gave {event.reported_since.isoformat()} as the reference "
+                "time, before any contract: the notification's time stands in for it (R2)",
+            )
         if ticket is not None:  # opened or recovered: the customer is told (R14)
             for channel, recipient, subject, body in compose(
                 config.customers, config.timezone, ticket, decision.entry
@@ -80,6 +91,17 @@ def record_notification(uow: UnitOfWork, config: Config, event: Event, now: date
 
         reacknowledge(uow, config.icinga, outcome.ticket_id, now)
     return outcome
+
+
+def _earliest_reference(config: Config, event: Event) -> datetime:
+    """The earliest plausible reference time of ``event``: 2000, or its server's contract
+    start (the first day of that month, as contracts cover whole months)."""
+    for customer in config.customers.values():
+        server = customer.servers.get(event.host)
+        if server is not None:
+            start = datetime(server.since.year, server.since.month, 1, tzinfo=config.timezone)
+            return max(EARLIEST_REFERENCE, start)
+    return EARLIEST_REFERENCE
 
 
 def _apply(
@@ -142,8 +164,34 @@ def _apply(
     return outcome, now_ticket
 
 
-def replay_spool(uow: UnitOfWork, config: Config, spooled: Path, now: datetime) -> int | None:
-    """Record the events an earlier run spooled, if any; how many (None: nothing waited)."""
-    if not spool.pending(spooled):
+def replay_spool(
+    uow: UnitOfWork,
+    config: Config,
+    spooled: Path,
+    now: datetime,
+    *,
+    max_records: int | None = None,
+    max_seconds: float | None = None,
+) -> int | None:
+    """Record what earlier runs left, oldest first and within the bounds given; how many
+    (None: nothing waited). First the journal of runs that died before recording their
+    event, then the spool of events the store could not take."""
+    folder = journal.journal_folder(config.store_path)
+    if not (journal.pending(folder) or spool.pending(spooled)):
         return None
-    return spool.replay(spooled, lambda e: record_notification(uow, config, e, now), TRANSIENT)
+
+    def record(event: Event) -> None:
+        record_notification(uow, config, event, now)
+
+    try:
+        count = journal.replay(folder, record, TRANSIENT, spooled)
+        if max_records is not None:
+            max_records = max(0, max_records - count)
+        return count + spool.replay(spooled, record, TRANSIENT, max_records, max_seconds)
+    except OSError as error:  # the files beside the store cannot be written (a full disk)
+        raise StoreUnavailable(f"cannot replay {spooled}: {error.strerror or error}") from None
+
+
+def waiting(config: Config, spooled: Path) -> bool:
+    """Whether events still wait in the journal or the spool (a cheap look)."""
+    return journal.pending(journal.journal_folder(config.store_path)) or spool.pending(spooled)

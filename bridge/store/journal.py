@@ -15,13 +15,16 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bridge.domain.notification import Event
 from bridge.store import spool
+from bridge.store.files import FILE_MODE, FOLDER_MODE
 
-FOLDER_MODE = 0o750
+# An entry still being written after this long belongs to a run that died.
+STALE_SECONDS = 60.0
 
 
 def journal_folder(store_path: Path) -> Path:
@@ -48,24 +51,38 @@ class Entry:
         os.close(self._fd)
 
 
+def pending(folder: Path) -> bool:
+    """Whether the journal holds entries (its own runs' or dead runs'): a cheap look."""
+    try:
+        with os.scandir(folder) as entries:
+            return any(entry.name.endswith(".event") for entry in entries)
+    except OSError:
+        return False
+
+
 def write(folder: Path, event: Event) -> Entry:
     """Write ``event`` durably to a new file of its own in ``folder``, and keep it locked."""
     folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
     # Reception time first so that a listing sorts oldest first; the pid and a random part
     # keep two runs in the same microsecond apart.
     stamp = event.received_at.strftime("%Y%m%dT%H%M%S%f")
-    path = folder / f"{stamp}-{os.getpid()}-{os.urandom(4).hex()}.event"
+    name = f"{stamp}-{os.getpid()}-{os.urandom(4).hex()}"
+    # Written under a name the replay ignores, locked, then renamed: a replay never sees an
+    # entry its run has not locked yet (it would take it for a dead run's).
+    writing = folder / f"{name}.tmp"
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    fd = os.open(path, flags, spool.FILE_MODE)
+    fd = os.open(writing, flags, FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new file: nobody else has it
         record = spool.frame(spool.to_json(event))
         if os.write(fd, record) != len(record):
             raise OSError(errno.ENOSPC, "the journal record was cut short")
         os.fsync(fd)
+        path = folder / f"{name}.event"
+        os.rename(writing, path)
     except BaseException:
         os.close(fd)
-        os.unlink(path)
+        os.unlink(writing)
         raise
     return Entry(path, fd)
 
@@ -76,9 +93,13 @@ def orphans(folder: Path) -> Iterator[tuple[Entry, Event | None, str]]:
     An entry that cannot be read comes with no event and the reason, to be set aside.
     """
     try:
-        names = sorted(name for name in os.listdir(folder) if name.endswith(".event"))
+        listed = os.listdir(folder)
     except OSError:
         return
+    for name in listed:
+        if name.endswith(".tmp"):
+            _drop_if_dead(folder / name)
+    names = sorted(name for name in listed if name.endswith(".event"))
     for name in names:
         path = folder / name
         try:
@@ -101,6 +122,23 @@ def orphans(folder: Path) -> Iterator[tuple[Entry, Event | None, str]]:
         except Exception as error:  # a run killed while writing it, or a damaged file
             event, why = None, f"journal entry {name}: {spool.describe(error)}"
         yield entry, event, why
+
+
+def _drop_if_dead(path: Path) -> None:
+    """Remove an entry its run never finished writing (it died before its event was kept)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        # A run between creating its file and locking it is no dead run: only old ones go.
+        if os.fstat(fd).st_mtime < time.time() - STALE_SECONDS:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.unlink(path)
+    except OSError:
+        pass  # still being written, or gone meanwhile
+    finally:
+        os.close(fd)
 
 
 def replay(

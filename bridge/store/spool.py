@@ -32,9 +32,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from bridge.domain.notification import Event
+from bridge.store.files import FILE_MODE
 
-# Store, spool and rejected records hold customers' plugin output: owner and group only.
-FILE_MODE = 0o640
 # Appenders hold the lock for one write; a wait past this means something is wrong.
 LOCK_WAIT_SECONDS = 5.0
 _FRAME = b"v1"
@@ -70,8 +69,9 @@ def to_json(event: Event) -> str:
     import json  # the spool is the rare path: keep its imports off the usual one
 
     data: dict[str, Any] = dict(vars(event))
-    data["since"] = event.since.isoformat()
-    data["received_at"] = event.received_at.isoformat()
+    for name, value in data.items():
+        if isinstance(value, datetime):
+            data[name] = value.isoformat()
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
@@ -80,8 +80,9 @@ def from_json(payload: str) -> Event:
     import json
 
     data = json.loads(payload)
-    data["since"] = datetime.fromisoformat(data["since"])
-    data["received_at"] = datetime.fromisoformat(data["received_at"])
+    for name in ("since", "received_at", "reported_since"):
+        if data.get(name) is not None:
+            data[name] = datetime.fromisoformat(data[name])
     return Event(**data)
 
 

@@ -9,11 +9,14 @@ reading one never creates the store: a store not made yet reads as an empty one.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
+import stat
 from pathlib import Path
 from types import TracebackType
 
 from bridge.store.errors import StoreUnavailable, unavailable
+from bridge.store.files import FILE_MODE
 from bridge.store.repository import Repository
 from bridge.store.schema import BUSY_TIMEOUT_SECONDS, SCHEMA_VERSION, migrate
 
@@ -65,7 +68,11 @@ class UnitOfWork:
         try:
             self._db.execute("COMMIT")
         except sqlite3.Error as error:
-            self._db.execute("ROLLBACK")
+            # SQLite may have rolled back by itself (a full disk does): a ROLLBACK then
+            # fails with "no transaction is active", which must not hide why.
+            if self._db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
             raise unavailable(error, self.path) or error from None
 
 
@@ -73,6 +80,10 @@ def _connect(path: Path, write: bool) -> sqlite3.Connection:
     try:
         if write:
             path.parent.mkdir(parents=True, exist_ok=True)
+            # Made by us, owner and group only: SQLite gives its -wal and -shm files the
+            # database's own mode, and they hold customers' plugin output.
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, FILE_MODE))
+            _mend_sidecars(path)
         where = str(path) if write or path.exists() else ":memory:"
         db = sqlite3.connect(where, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         db.row_factory = sqlite3.Row
@@ -83,3 +94,18 @@ def _connect(path: Path, write: bool) -> sqlite3.Connection:
     except (OSError, sqlite3.Error) as error:
         raise StoreUnavailable(f"cannot open the store {path}: {error}") from None
     return db
+
+
+def _mend_sidecars(path: Path) -> None:
+    """SQLite makes its -wal and -shm files with the database's mode, and keeps them: a
+    database read (``vigie tickets``) while it was read-only leaves a read-only -shm that
+    fails every write once the database is writable again. Ours, they get its mode back."""
+    database = os.stat(path)
+    for suffix in ("-wal", "-shm"):
+        sidecar = path.with_name(path.name + suffix)
+        try:
+            status = os.stat(sidecar)
+        except FileNotFoundError:
+            continue
+        if status.st_uid == os.geteuid() and not status.st_mode & stat.S_IWUSR:
+            os.chmod(sidecar, stat.S_IMODE(database.st_mode))
