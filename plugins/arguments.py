@@ -26,7 +26,7 @@ import sys
 
 from plugins import __version__, deadline, nagios
 from plugins.nagios import STATES, Range
-from plugins.wording import bound, one_line
+from plugins.wording import bound, number, one_line
 
 TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
@@ -85,6 +85,42 @@ def nagios_range(text: str) -> Range:
         f"invalid range {text!r}: expected [@][START:][END] with numbers and START <= END, "
         "e.g. 10, 5:10, ~:3, @0:2"
     )
+
+
+AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def age_range(text: str) -> Range:
+    """A Nagios range of ages whose numbers may carry a unit (s, m, h, d, w): ``7d``, ``1h:2d``.
+
+    Converted to seconds, the unit of the perfdata: ``7d`` is ``604800``.
+    """
+    invert = text.startswith("@")
+    body = text.removeprefix("@")
+    atoms = body.split(":") if ":" in body else [body]
+    if len(atoms) > 2:
+        raise argparse.ArgumentTypeError(f"invalid age range {text!r}: more than one ':'")
+    converted = []
+    for atom in atoms:
+        unit = atom[-1:].lower()
+        if atom in ("", "~") or unit not in AGE_UNITS:
+            converted.append(atom)
+            continue
+        amount = atom[:-1]
+        if not (amount.isascii() and amount.replace(".", "", 1).isdigit()):
+            raise argparse.ArgumentTypeError(
+                f"invalid age {atom!r} in {text!r}: expected a number with s, m, h, d or w"
+            )
+        seconds = float(amount) * AGE_UNITS[unit]
+        converted.append(number(seconds, 0) if seconds.is_integer() else f"{seconds:f}")
+    spec = ("@" if invert else "") + ":".join(converted)
+    try:
+        return nagios_range(spec)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"invalid age range {text!r}: expected [@][START:][END], each an age such as "
+            "3600, 90m, 36h, 7d or 2w"
+        ) from None
 
 
 def seconds(text: str) -> float:

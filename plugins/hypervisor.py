@@ -24,11 +24,11 @@ from __future__ import annotations
 import argparse
 
 from plugins import arguments, runtime
-from plugins.arguments import PluginArgumentParser, PluginError, UsageError
+from plugins.arguments import PluginArgumentParser, PluginError, UsageError, age_range
 from plugins.hypervisor_probes import RESOURCES, GuestsResource, Selection
 from plugins.hypervisor_verdicts import HypervisorSummary, contexts
 from plugins.runtime import PluginCheck
-from plugins.wording import number, one_line
+from plugins.wording import one_line
 
 TYPE_CHECKING = False  # mypy reads it as true; importing typing costs start-up time
 if TYPE_CHECKING:
@@ -53,45 +53,11 @@ DEFAULT_RANGES = {
     "guests": (None, None),
 }
 AGE_MODES = ("snapshots", "backups")
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # What a Proxmox VE node name (a host name) is made of; it goes into API paths as it is.
 NODE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._")
 
 
 # --- argument types ---------------------------------------------------------------------------
-
-
-def age_range(text: str) -> Range:
-    """A Nagios range of ages whose numbers may carry a unit (s, m, h, d, w): ``7d``, ``1h:2d``.
-
-    Converted to seconds, the unit of the perfdata: ``7d`` is ``604800``.
-    """
-    invert = text.startswith("@")
-    body = text.removeprefix("@")
-    atoms = body.split(":") if ":" in body else [body]
-    if len(atoms) > 2:
-        raise argparse.ArgumentTypeError(f"invalid age range {text!r}: more than one ':'")
-    converted = []
-    for atom in atoms:
-        unit = atom[-1:].lower()
-        if atom in ("", "~") or unit not in UNITS:
-            converted.append(atom)
-            continue
-        amount = atom[:-1]
-        if not (amount.isascii() and amount.replace(".", "", 1).isdigit()):
-            raise argparse.ArgumentTypeError(
-                f"invalid age {atom!r} in {text!r}: expected a number with s, m, h, d or w"
-            )
-        seconds = float(amount) * UNITS[unit]
-        converted.append(number(seconds, 0) if seconds.is_integer() else f"{seconds:f}")
-    spec = ("@" if invert else "") + ":".join(converted)
-    try:
-        return arguments.nagios_range(spec)
-    except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(
-            f"invalid age range {text!r}: expected [@][START:][END], each an age such as "
-            "3600, 90m, 36h, 7d or 2w"
-        ) from None
 
 
 def names_list(text: str) -> list[str]:

@@ -22,11 +22,15 @@ from bridge.config.model import IcingaApi
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["IcingaApiError", "acknowledge_problem", "application_status"]
+__all__ = ["IcingaApiError", "IcingaObjectMissing", "acknowledge_problem", "application_status"]
 
 
 class IcingaApiError(Exception):
     """Icinga's REST API could not do what was asked; the message is one line."""
+
+
+class IcingaObjectMissing(IcingaApiError):
+    """Icinga answered, but has no such host or service (renamed, removed, never monitored)."""
 
 
 def acknowledge_problem(
@@ -64,7 +68,7 @@ def acknowledge_problem(
     payload = _request(api, "POST", "/v1/actions/acknowledge-problem", body, what)
     results = payload.get("results") if isinstance(payload, dict) else None
     if not isinstance(results, list) or not results:
-        raise IcingaApiError(f"Icinga API: no {what} to acknowledge (is it monitored?)")
+        raise IcingaObjectMissing(f"Icinga API: no {what} to acknowledge (is it monitored?)")
     for result in results:
         if not isinstance(result, dict):
             raise IcingaApiError(f"Icinga API: unexpected answer acknowledging {what}")
@@ -116,9 +120,16 @@ def _request(api: IcingaApi, method: str, path: str, body: dict[str, Any] | None
                 timeout=api.timeout,
             )
     except requests.exceptions.SSLError as error:
+        reason = _ssl_reason(error)
+        # A name the certificate does not carry (127.0.0.1 for Icinga's node name) is the
+        # url's fault, not the CA's.
+        key = (
+            "icinga.url must name the host as its certificate does (Icinga's NodeName)"
+            if "hostname mismatch" in reason or "IP address mismatch" in reason
+            else "check icinga.ca_file"
+        )
         raise IcingaApiError(
-            f"Icinga API at {api.url}: TLS verification failed ({_ssl_reason(error)}); "
-            "check icinga.ca_file"
+            f"Icinga API at {api.url}: TLS verification failed ({reason}); {key}"
         ) from None
     except requests.exceptions.Timeout:
         raise IcingaApiError(
@@ -151,7 +162,7 @@ def _decode(api: IcingaApi, response: requests.Response, what: str) -> Any:
             f"Icinga API at {api.url}: HTTP {response.status_code}, not a JSON answer"
         ) from None
     if response.status_code == 404:
-        raise IcingaApiError(f"Icinga API: no {what} in Icinga (HTTP 404)")
+        raise IcingaObjectMissing(f"Icinga API: no {what} in Icinga (HTTP 404)")
     # Actions answer 500 when every object failed; the per-object codes say why, so let
     # the caller read them. Anything else outside 2xx has a top-level status.
     if response.status_code >= 300 and not (
@@ -182,7 +193,7 @@ def _password(api: IcingaApi) -> str:
 
 def _ssl_reason(error: Exception) -> str:
     text = str(error)
-    for marker in ("certificate verify failed: ", "hostname mismatch"):
+    for marker in ("certificate verify failed: ", "hostname mismatch", "IP address mismatch"):
         start = text.find(marker)
         if start >= 0:
             reason = text[start:].split("(_ssl")[0].split("')")[0]

@@ -55,6 +55,23 @@ def header_text(value: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in value).split())
 
 
+def relay_answers(transport: AlertTransport) -> str:
+    """Greet the SMTP relay (EHLO, then QUIT); its greeting, or DeliveryError saying why."""
+    import smtplib
+
+    where = f"SMTP relay {transport.smtp_host}:{transport.smtp_port}"
+    try:
+        with smtplib.SMTP(
+            transport.smtp_host, transport.smtp_port, timeout=transport.timeout
+        ) as relay:
+            code, reply = relay.ehlo()
+    except (OSError, smtplib.SMTPException) as error:
+        raise DeliveryError(f"{where}: {error}") from None
+    if code != 250:
+        raise DeliveryError(f"{where}: EHLO answered {code}")
+    return f"{where} answers: {reply.decode(errors='replace').splitlines()[0]}"
+
+
 @contextmanager
 def exclusive(lock_path: Path) -> Iterator[bool]:
     """Whether this run holds the outbox: two runs at once would send every alert twice."""

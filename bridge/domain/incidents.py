@@ -44,7 +44,13 @@ class Decision:
     take: bool = False
     recover: bool = False
     clear_recovery: bool = False
+    # The problem is back on a ticket already taken over: Icinga dropped its acknowledgement
+    # at the recovery, so it is acknowledged again as the same take-over (no new SLA event).
+    reacknowledge: bool = False
 
+
+# The history entry of an acknowledgement Icinga is owed again (see ``reacknowledge``).
+ACK_DUE = "icinga_ack_due"
 
 AUTO_DEBRIEF = "closed automatically on recovery, as the customer's configuration asks"
 
@@ -129,7 +135,13 @@ def _problem(
         # Recovered, not yet closed: soon after, the same incident is back (flapping);
         # long after, it is a new incident with its own ticket and deadline (R3, R4).
         if event.since <= recovered + reopen_within:
-            return Decision("append", open_ticket.id, "problem_again", clear_recovery=True)
+            return Decision(
+                "append",
+                open_ticket.id,
+                "problem_again",
+                clear_recovery=True,
+                reacknowledge=open_ticket.taken_at is not None,
+            )
         if _host_down(event, host_ticket):
             assert host_ticket is not None
             return Decision("append", host_ticket.id, "joined_host_ticket")
@@ -142,7 +154,13 @@ def _problem(
             return Decision("append", last_ticket.id, "replay")
         recovered = last_ticket.recovered_at
         if recovered is not None and recovered <= event.since <= recovered + reopen_within:
-            return Decision("reopen", last_ticket.id, "reopened", clear_recovery=True)
+            return Decision(
+                "reopen",
+                last_ticket.id,
+                "reopened",
+                clear_recovery=True,
+                reacknowledge=last_ticket.taken_at is not None,
+            )
     if _host_down(event, host_ticket):
         assert host_ticket is not None
         return Decision("append", host_ticket.id, "joined_host_ticket")

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from bridge.domain.billing import WorkEntry, approval_needed, billable_minutes
 from bridge.domain.contract import Customer, Rates
 from bridge.domain.tickets import Approval, Category, Ticket, Work
+from bridge.domain.times import to_display
 
 
 @dataclass(frozen=True)
@@ -42,17 +43,22 @@ class Invalid:
 Verdict = Refusal | Invalid | None
 
 
-def not_before_reference(ticket: Ticket, at: datetime) -> Invalid | None:
+def _shown(moment: datetime, tz: tzinfo) -> str:
+    # Every time a message shows is the provider's local time with its offset, to the second.
+    return to_display(moment, tz) or ""
+
+
+def not_before_reference(ticket: Ticket, at: datetime, tz: tzinfo = UTC) -> Invalid | None:
     """Nothing is done on a ticket before its reference time (R2): a typo in --at."""
     if at < ticket.reference_at:
         return Invalid(
-            f"--at {at.isoformat()} is before ticket {ticket.id}'s reference time "
-            f"{ticket.reference_at.isoformat()}"
+            f"--at {_shown(at, tz)} is before ticket {ticket.id}'s reference time "
+            f"{_shown(ticket.reference_at, tz)}"
         )
     return None
 
 
-def may_take(ticket: Ticket, at: datetime) -> Verdict:
+def may_take(ticket: Ticket, at: datetime, tz: tzinfo = UTC) -> Verdict:
     """R4: a ticket is taken over once, and not once closed."""
     if ticket.status == "closed":
         return Refusal("R4", f"ticket {ticket.id} is closed; it cannot be taken over")
@@ -60,22 +66,22 @@ def may_take(ticket: Ticket, at: datetime) -> Verdict:
         return Refusal(
             "R4",
             f"ticket {ticket.id} was already taken over by {ticket.taken_by} "
-            f"at {ticket.taken_at.isoformat()}",
+            f"at {_shown(ticket.taken_at, tz)}",
         )
-    return not_before_reference(ticket, at)
+    return not_before_reference(ticket, at, tz)
 
 
-def may_close(ticket: Ticket, debrief: str | None, at: datetime) -> Verdict:
+def may_close(ticket: Ticket, debrief: str | None, at: datetime, tz: tzinfo = UTC) -> Verdict:
     """R15: closed once; an incident is closed with its debrief."""
     if ticket.status == "closed":
         return Refusal("R15", f"ticket {ticket.id} is already closed")
     if ticket.kind == "incident" and not (debrief and debrief.strip()):
         return Refusal("R15", f"ticket {ticket.id} is an incident: close it with --debrief TEXT")
-    wrong = not_before_reference(ticket, at)
+    wrong = not_before_reference(ticket, at, tz)
     if wrong is None and ticket.taken_at is not None and at < ticket.taken_at:
         wrong = Invalid(
-            f"--at {at.isoformat()} is before ticket {ticket.id} was taken over "
-            f"({ticket.taken_at.isoformat()})"
+            f"--at {_shown(at, tz)} is before ticket {ticket.id} was taken over "
+            f"({_shown(ticket.taken_at, tz)})"
         )
     return wrong
 
@@ -90,10 +96,11 @@ def may_log_work(
     customer: Customer | None,
     business_hours: bool,
     rates: Rates,
+    tz: tzinfo = UTC,
 ) -> Verdict:
     """R11: work that would take a ticket past its customer's threshold needs an approval;
     updates never count (R6)."""
-    wrong = not_before_reference(ticket, at)
+    wrong = not_before_reference(ticket, at, tz)
     if wrong is not None:
         return wrong
     threshold = None if customer is None else customer.approval_threshold

@@ -42,6 +42,21 @@ def check_config(app: App) -> None:
     )
 
 
+@cli.command()
+@pass_app
+def doctor(app: App) -> None:
+    """Try, as this user, what the configuration points at: the store, the spool, the
+    cache, Icinga's API, the SMTP relay. Exit 0 when all work, else 2 saying what to fix."""
+    from bridge.services.doctor import diagnose
+
+    findings = diagnose(app.config, config_path(app.config_option))
+    for finding in findings:
+        click.echo(f"{'OK  ' if finding.ok else 'FIX '} {finding.what:<7} {finding.detail}")
+    failing = [finding.what for finding in findings if not finding.ok]
+    if failing:
+        raise Failure(f"to fix: {', '.join(failing)}", EXIT_BAD_INPUT)
+
+
 def main() -> None:
     """Console entry point: no traceback ever reaches the user."""
     if len(sys.argv) == 1:

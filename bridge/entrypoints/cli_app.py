@@ -8,6 +8,8 @@ configuration (the message says what and where), 3 an internal error (a bug: rep
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -64,9 +66,40 @@ class App:
                 raise Failure(str(failure), failure.exit_code) from None
         return self._config
 
-    def uow(self, write: bool = True) -> UnitOfWork:
-        """A unit of work on the store; a reading one never creates it."""
-        return UnitOfWork(self.config.store_path, write=write)
+    def uow(self, write: bool = True, replay_first: bool = True) -> UnitOfWork:
+        """A unit of work on the store; a reading one never creates it (and says when
+        notifications wait in the spool, which only a writing command records)."""
+        if write:
+            return self.store(replay_first)
+        from bridge.services.store_access import spool_waiting
+
+        if spool_waiting(self.config):
+            click.echo(
+                f"vigie: notifications wait in the spool of {self.config.store_path}, not shown "
+                "here: any command that writes the store, run as its owner, records them",
+                err=True,
+            )
+        return UnitOfWork(self.config.store_path, write=False)
+
+    def store(self, replay_first: bool = True) -> UnitOfWork:
+        """The store for a command that writes it: refused, naming the user to run as,
+        when this user must not write it; what waits in the spool recorded first."""
+        from bridge.services.store_access import StoreNotWritable, open_for_writing
+
+        try:
+            opened = open_for_writing(self.config, self.now, replay_first)
+        except StoreNotWritable as error:
+            again = shlex.join(sys.argv)
+            raise Failure(
+                f"{error}: run it as {error.refusal.owner}: "
+                f"runuser -u {error.refusal.owner} -- {again}",
+                EXIT_BAD_INPUT,
+            ) from None
+        except StoreUnavailable as error:
+            bad_input(str(error))
+        if opened.replayed:
+            click.echo(f"vigie: recorded {opened.replayed} spooled notification(s) first", err=True)
+        return opened.uow
 
     @contextmanager
     def outcomes(self) -> Iterator[None]:

@@ -212,7 +212,9 @@ def take(app: App, ticket_id: int, by: str, at: str | None, fmt: str) -> None:
     by = name("--by", by)
     when = app.time("--at", at)
     with app.outcomes():
-        ticket, acknowledged = take_over(app.uow(), app.config.icinga, ticket_id, by, when, app.now)
+        ticket, acknowledged = take_over(
+            app.uow(), app.config.icinga, ticket_id, by, when, app.now, app.config.timezone
+        )
     print_ticket(app, ticket, fmt, "took over")
     if acknowledged is not None and fmt != "json":
         click.echo(acknowledged)
@@ -221,16 +223,19 @@ def take(app: App, ticket_id: int, by: str, at: str | None, fmt: str) -> None:
 @cli.command("sync-icinga")
 @pass_app
 def sync_icinga(app: App) -> None:
-    """Retry the Icinga acknowledgements that failed (run it from cron)."""
-    from bridge.services.icinga import ACKNOWLEDGED, sync_icinga
+    """Retry the Icinga acknowledgements that failed or are due (run it from cron)."""
+    from bridge.services.icinga import MISSING_TRIES, sync_icinga
 
     with app.outcomes():
         retried = sync_icinga(app.uow(), app.config.icinga, app.now)
-    failed = 0
-    for ticket_id, said in retried:
-        click.echo(f"ticket {ticket_id}: {said}")
-        failed += said is not None and said != ACKNOWLEDGED
-    click.echo(f"{len(retried)} acknowledgement(s) retried, {failed} still failing")
+    for done in retried:
+        click.echo(f"ticket {done.ticket_id}: {done.said}")
+    failed = sum(done.failed for done in retried)
+    given_up = sum(done.given_up for done in retried)
+    click.echo(
+        f"{len(retried)} acknowledgement(s) retried, {failed} still failing, "
+        f"{given_up} given up (no such object in Icinga after {MISSING_TRIES} tries)"
+    )
     if failed:
         raise Failure(f"{failed} acknowledgement(s) still failing", EXIT_TEMPFAIL)
 
@@ -267,7 +272,7 @@ def close(app: App, ticket_id: int, debrief: str | None, at: str | None, fmt: st
     """Close a ticket, with its debrief."""
     when = app.time("--at", at)
     with app.outcomes():
-        ticket = services.close(app.uow(), ticket_id, debrief, when, app.now)
+        ticket = services.close(app.uow(), ticket_id, debrief, when, app.now, app.config.timezone)
     print_ticket(app, ticket, fmt, "closed")
 
 
@@ -320,7 +325,7 @@ def approve(app: App, ticket_id: int, by: str, at: str | None) -> None:
     by = name("--by", by)
     when = app.time("--at", at)
     with app.outcomes():
-        services.approve(app.uow(), ticket_id, by, when, app.now)
+        services.approve(app.uow(), ticket_id, by, when, app.now, app.config.timezone)
     click.echo(f"approval by {by} recorded on ticket {ticket_id}")
 
 
@@ -344,7 +349,8 @@ def replay(app: App, seconds: float) -> None:
 
     spooled = spool_path(app.config.store_path)
     try:
-        done = replay_spool(app.uow(), app.config, spooled, app.now, max_seconds=seconds)
+        store = app.uow(replay_first=False)  # this command is the replay
+        done = replay_spool(store, app.config, spooled, app.now, max_seconds=seconds)
     except StoreUnavailable as error:
         raise Failure(f"{error}; the events wait in {spooled}", EXIT_TEMPFAIL) from None
     click.echo(f"replayed {done or 0} notification(s) into {app.config.store_path}")

@@ -1,36 +1,71 @@
 """Telling Icinga a ticket was taken over: acknowledge its problem, retry what failed.
 
 A failed acknowledgement is noted in the ticket's history and retried by ``sync_icinga``
-(cron), so taking over never waits on Icinga.
+(cron), so taking over never waits on Icinga. A problem that comes back on a ticket already
+taken over is acknowledged again (Icinga drops an acknowledgement at the recovery): the
+same take-over, noted ``icinga_ack_due`` with the notification, then acknowledged here.
+An object Icinga does not have is tried ``MISSING_TRIES`` times, then given up.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 
-from bridge.adapters.icinga_api import IcingaApiError, acknowledge_problem
+from bridge.adapters.icinga_api import IcingaApiError, IcingaObjectMissing, acknowledge_problem
 from bridge.config.model import IcingaApi
+from bridge.domain.incidents import ACK_DUE
 from bridge.domain.tickets import Ticket
 from bridge.services.tickets import take
 from bridge.store.unit_of_work import UnitOfWork
 
 ACKNOWLEDGED = "acknowledged in Icinga"
+# How many runs an object Icinga does not have is tried before ``sync_icinga`` gives up:
+# a host renamed or removed in Icinga never comes back under its old name.
+MISSING_TRIES = 5
+
+# The history entries of Icinga's side of a take-over; the last one says what is pending.
+DUE, FAILED, MISSING, DONE, GIVEN_UP = (
+    ACK_DUE,
+    "icinga_ack_failed",
+    "icinga_ack_no_object",  # a failure too: Icinga answered that it has no such object
+    "icinga_acknowledged",
+    "icinga_ack_given_up",
+)
+_ICINGA_ENTRIES = (DUE, FAILED, MISSING, DONE, GIVEN_UP)
+
+
+@dataclass(frozen=True)
+class Retried:
+    """What ``sync_icinga`` did for one ticket: ``said`` as ``acknowledge`` returns it."""
+
+    ticket_id: int
+    said: str | None
+    given_up: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """Still failing: retried on the next run."""
+        return not self.given_up and self.said is not None and self.said != ACKNOWLEDGED
 
 
 def acknowledge(
-    uow: UnitOfWork, api: IcingaApi | None, ticket: Ticket, now: datetime
+    uow: UnitOfWork, api: IcingaApi | None, ticket: Ticket, now: datetime, again: bool = False
 ) -> str | None:
     """Acknowledge the ticket's problem in Icinga; what happened, or None when there is
     nothing to acknowledge (no API configured, a request, no server)."""
     if api is None or ticket.kind != "incident" or ticket.server is None:
         return None
     comment = f"Vigie ticket #{ticket.id} taken over by {ticket.taken_by}"
+    if again:
+        comment += " (the problem came back)"
     try:
         acknowledge_problem(api, ticket.server, ticket.service, ticket.taken_by or "vigie", comment)
     except IcingaApiError as error:
-        _note(uow, ticket.id, "icinga_ack_failed", now, str(error))
+        entry = MISSING if isinstance(error, IcingaObjectMissing) else FAILED
+        _note(uow, ticket.id, entry, now, str(error))
         return f"Icinga not acknowledged ({error}); retried by `vigie sync-icinga`"
-    _note(uow, ticket.id, "icinga_acknowledged", now, comment)
+    _note(uow, ticket.id, DONE, now, comment)
     return ACKNOWLEDGED
 
 
@@ -41,11 +76,20 @@ def take_over(
     by: str,
     at: datetime,
     now: datetime,
+    tz: tzinfo = UTC,
 ) -> tuple[Ticket, str | None]:
     """Take the ticket over (R4), then acknowledge it in Icinga: the ticket, and what
     Icinga said (see ``acknowledge``)."""
-    ticket = take(uow, ticket_id, by, at, now)
+    ticket = take(uow, ticket_id, by, at, now, tz)
     return ticket, acknowledge(uow, api, ticket, now)
+
+
+def reacknowledge(uow: UnitOfWork, api: IcingaApi | None, ticket_id: int, now: datetime) -> None:
+    """Acknowledge again the problem back on a taken ticket (its ``icinga_ack_due`` is
+    written); a failure is noted and left to ``sync_icinga``."""
+    with uow:
+        ticket = uow.tickets.get(ticket_id)
+    acknowledge(uow, api, ticket, now, again=True)
 
 
 def _note(uow: UnitOfWork, ticket_id: int, entry: str, now: datetime, comment: str) -> None:
@@ -55,17 +99,49 @@ def _note(uow: UnitOfWork, ticket_id: int, entry: str, now: datetime, comment: s
         uow.commit()
 
 
-def sync_icinga(
-    uow: UnitOfWork, api: IcingaApi | None, now: datetime
-) -> list[tuple[int, str | None]]:
-    """Retry the acknowledgements that failed last time: (ticket, what happened) each."""
+def sync_icinga(uow: UnitOfWork, api: IcingaApi | None, now: datetime) -> list[Retried]:
+    """Retry the acknowledgements that failed or are due; give up on an object Icinga
+    does not have after ``MISSING_TRIES`` runs. One ``Retried`` per ticket tried."""
     with uow:
-        waiting = [
-            ticket for ticket in uow.tickets.tickets(open_only=True) if _last_failed(uow, ticket.id)
-        ]
-    return [(ticket.id, acknowledge(uow, api, ticket, now)) for ticket in waiting]
+        waiting = pending_acknowledgements(uow)
+    done = []
+    for ticket in waiting:
+        with uow:
+            again = _last(uow, ticket.id) == DUE
+        said = acknowledge(uow, api, ticket, now, again=again)
+        misses = _missing_in_a_row(uow, ticket.id)
+        if misses >= MISSING_TRIES:
+            reason = f"given up after {misses} tries: {said}"
+            _note(uow, ticket.id, GIVEN_UP, now, reason)
+            done.append(Retried(ticket.id, reason, given_up=True))
+        else:
+            done.append(Retried(ticket.id, said))
+    return done
 
 
-def _last_failed(uow: UnitOfWork, ticket_id: int) -> bool:
-    last = uow.tickets.last_entry(ticket_id, ("icinga_ack_failed", "icinga_acknowledged"))
-    return last is not None and last.type == "icinga_ack_failed"
+def pending_acknowledgements(uow: UnitOfWork) -> list[Ticket]:
+    """Open tickets whose acknowledgement in Icinga failed or is due (read in ``uow``'s
+    block)."""
+    return [ticket for ticket in uow.tickets.tickets(open_only=True) if _pending(uow, ticket)]
+
+
+def _pending(uow: UnitOfWork, ticket: Ticket) -> bool:
+    return _last(uow, ticket.id) in (FAILED, MISSING, DUE)
+
+
+def _last(uow: UnitOfWork, ticket_id: int) -> str | None:
+    last = uow.tickets.last_entry(ticket_id, _ICINGA_ENTRIES)
+    return None if last is None else last.type
+
+
+def _missing_in_a_row(uow: UnitOfWork, ticket_id: int) -> int:
+    """How many of the latest acknowledgements in a row found no such object in Icinga."""
+    with uow:
+        entries = uow.tickets.history(ticket_id)
+    count = 0
+    for entry in reversed(entries):
+        if entry.type == MISSING:
+            count += 1
+        elif entry.type in _ICINGA_ENTRIES:
+            break
+    return count

@@ -15,6 +15,7 @@ from bridge.config.calendar import business_calendar
 from bridge.config.model import Config, ConfigError
 from bridge.domain.alerts import compose
 from bridge.domain.incidents import (
+    ACK_DUE,
     AUTO_DEBRIEF,
     Decision,
     closes_on_recovery,
@@ -44,6 +45,7 @@ class Outcome:
     took: bool = False
     closed: bool = False
     opened: Ticket | None = None
+    reacknowledge: bool = False  # the problem is back on a taken ticket: acknowledge again
 
 
 def record_notification(uow: UnitOfWork, config: Config, event: Event, now: datetime) -> Outcome:
@@ -82,7 +84,13 @@ def record_notification(uow: UnitOfWork, config: Config, event: Event, now: date
             ):
                 repo.add_message(ticket.id, channel, recipient, subject, body, now)
         uow.commit()
-        return outcome
+    if outcome.reacknowledge and outcome.ticket_id is not None:
+        # After the commit: the event is safe whatever Icinga answers, and its write lock
+        # is released before Icinga runs the ACKNOWLEDGEMENT notification this causes.
+        from bridge.services.icinga import reacknowledge  # rare: off notify's usual path
+
+        reacknowledge(uow, config.icinga, outcome.ticket_id, now)
+    return outcome
 
 
 def _earliest_reference(config: Config, event: Event) -> datetime:
@@ -133,10 +141,26 @@ def _apply(
                 repo.set_closed(ticket_id, at, AUTO_DEBRIEF, ticket.sla_closed_at or at)
                 repo.add_entry(ticket_id, None, at, now, "closed", comment=AUTO_DEBRIEF)
                 closed = True
+    again = decision.reacknowledge and ticket_id is not None and config.icinga is not None
+    if again:
+        # Written with the event, so that `vigie sync-icinga` acknowledges it should this
+        # run die before Icinga answers.
+        owner = repo.get(ticket_id).taken_by if ticket_id is not None else None
+        repo.add_entry(
+            ticket_id,
+            None,
+            event.received_at,
+            now,
+            ACK_DUE,
+            actor=owner,
+            comment="the problem came back on a ticket taken over: acknowledged again",
+        )
     told = ticket_id is not None and (decision.action == "open" or decision.recover)
     now_ticket = repo.get(ticket_id) if told and ticket_id is not None else None
     opened = now_ticket if decision.action == "open" else None
-    outcome = Outcome(ticket_id, decision.entry, took=took, closed=closed, opened=opened)
+    outcome = Outcome(
+        ticket_id, decision.entry, took=took, closed=closed, opened=opened, reacknowledge=again
+    )
     return outcome, now_ticket
 
 

@@ -8,7 +8,7 @@ operation may go on, write, commit, and return the record written. A refusal is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from bridge.config.calendar import business_calendar
 from bridge.config.model import Config
@@ -68,10 +68,13 @@ def open_request(
     return ticket
 
 
-def take(uow: UnitOfWork, ticket_id: int, by: str, at: datetime, now: datetime) -> Ticket:
-    """Take the ticket over (stops the SLA clock, R4); refused when closed or already taken."""
+def take(
+    uow: UnitOfWork, ticket_id: int, by: str, at: datetime, now: datetime, tz: tzinfo = UTC
+) -> Ticket:
+    """Take the ticket over (stops the SLA clock, R4); refused when closed or already taken.
+    ``tz``: the zone a refusal shows its times in."""
     with uow:
-        verdict = may_take(uow.tickets.get(ticket_id), at)
+        verdict = may_take(uow.tickets.get(ticket_id), at, tz)
         if verdict is not None:
             raise Rejected(verdict)
         uow.tickets.set_taken(ticket_id, by, at)
@@ -82,12 +85,17 @@ def take(uow: UnitOfWork, ticket_id: int, by: str, at: datetime, now: datetime) 
 
 
 def close(
-    uow: UnitOfWork, ticket_id: int, debrief: str | None, at: datetime, now: datetime
+    uow: UnitOfWork,
+    ticket_id: int,
+    debrief: str | None,
+    at: datetime,
+    now: datetime,
+    tz: tzinfo = UTC,
 ) -> Ticket:
     """Close the ticket; an incident needs its debrief (R15)."""
     with uow:
         ticket = uow.tickets.get(ticket_id)
-        verdict = may_close(ticket, debrief, at)
+        verdict = may_close(ticket, debrief, at, tz)
         if verdict is not None:
             raise Rejected(verdict)
         text = (debrief or "").strip()
@@ -124,6 +132,7 @@ def log_work(
             config.customers.get(ticket.customer or ""),
             calendar.is_business_time(ticket.reference_at),
             config.rates,
+            config.timezone,
         )
         if verdict is not None:
             raise Rejected(verdict)
@@ -135,10 +144,12 @@ def log_work(
     return work
 
 
-def approve(uow: UnitOfWork, ticket_id: int, by: str, at: datetime, now: datetime) -> Approval:
+def approve(
+    uow: UnitOfWork, ticket_id: int, by: str, at: datetime, now: datetime, tz: tzinfo = UTC
+) -> Approval:
     """Record the customer's approval to go past the threshold (R11)."""
     with uow:
-        verdict = not_before_reference(uow.tickets.get(ticket_id), at)
+        verdict = not_before_reference(uow.tickets.get(ticket_id), at, tz)
         if verdict is not None:
             raise Rejected(verdict)
         approval = uow.tickets.add_approval(ticket_id, by, at, now)

@@ -385,6 +385,16 @@ class Repository:
             for r in rows
         ]
 
+    def outbox_backlog(self) -> tuple[int, int, datetime | None]:
+        """Alerts waiting: how many, how many of them already failed, the oldest's time."""
+        row = self._db.execute(
+            "SELECT count(*) AS waiting, min(created_at) AS oldest, "
+            "sum(EXISTS (SELECT 1 FROM deliveries d WHERE d.outbox_id = o.id AND NOT d.ok)) "
+            "AS failing FROM outbox o "
+            "WHERE id NOT IN (SELECT outbox_id FROM deliveries WHERE ok)"
+        ).fetchone()
+        return int(row["waiting"]), int(row["failing"] or 0), from_db(row["oldest"])
+
     def add_delivery(self, message: Message, error: str | None, now: datetime) -> None:
         """One delivery attempt: done when ``error`` is None, else why it failed."""
         self._db.execute(

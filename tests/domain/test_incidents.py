@@ -76,6 +76,15 @@ ROWS = [
         Decision("append", 1, "problem_again", clear_recovery=True),
     ),
     (
+        "relapse within reopen_within on a taken ticket: acknowledged again, not taken again",
+        event(since=T0 + HOUR),
+        ticket(status="taken", taken=True, recovered=T0 + HOUR / 2),
+        None,
+        None,
+        "OK",
+        Decision("append", 1, "problem_again", clear_recovery=True, reacknowledge=True),
+    ),
+    (
         "relapse long after the recovery: a new incident",
         event(since=T0 + 3 * HOUR),
         ticket(recovered=T0 + HOUR / 2),
@@ -110,6 +119,15 @@ ROWS = [
         ticket(status="closed", recovered=T0 + HOUR, closed=T0 + HOUR + HOUR / 4),
         "OK",
         Decision("reopen", 1, "reopened", clear_recovery=True),
+    ),
+    (
+        "taken, closed on recovery, back soon: reopened and acknowledged again",
+        event(since=T0 + 2 * HOUR),
+        None,
+        None,
+        ticket(status="closed", taken=True, recovered=T0 + HOUR, closed=T0 + HOUR),
+        "OK",
+        Decision("reopen", 1, "reopened", clear_recovery=True, reacknowledge=True),
     ),
     (
         "closed after a recovery, back much later: new",

@@ -9,15 +9,28 @@ from __future__ import annotations
 import dataclasses
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
-from bridge.adapters.icinga_api import IcingaApiError, acknowledge_problem, application_status
-from bridge.config.model import IcingaApi
+from bridge.adapters.icinga_api import (
+    IcingaApiError,
+    IcingaObjectMissing,
+    acknowledge_problem,
+    application_status,
+)
+from bridge.config.load import load_config
+from bridge.config.model import Config, IcingaApi
+from bridge.domain.notification import Event
+from bridge.services.icinga import ACKNOWLEDGED, MISSING_TRIES, sync_icinga, take_over
+from bridge.services.notifications import record_notification
+from bridge.store.unit_of_work import UnitOfWork
 from tests.servers.icinga import IcingaSandbox
 from tests.servers.icinga_pki import NODE_NAME, Certificates, make_certificates
 from tests.servers.polling import free_port, wait_for
+from tests.vigie_command import write_config
 
 pytestmark = pytest.mark.icinga
 
@@ -44,6 +57,7 @@ template Service "checked-often" {
 object Service "broken" { import "checked-often"; vars.dummy_state = 2 }
 object Service "broken-too" { import "checked-often"; vars.dummy_state = 2 }
 object Service "fine" { import "checked-often"; vars.dummy_state = 0 }
+object Service "again" { import "checked-often"; vars.dummy_state = 2 }
 """
 
 
@@ -61,7 +75,7 @@ def sandbox(
     instance.build()
     try:
         instance.start()
-        for service in ("broken", "broken-too", "fine"):
+        for service in ("broken", "broken-too", "fine", "again"):
 
             def checked(name: str = service) -> bool | None:
                 return instance.service("web01", name)["last_check"] > 0 or None
@@ -193,3 +207,92 @@ def test_a_server_that_never_answers_times_out(api: IcingaApi) -> None:
         with pytest.raises(IcingaApiError) as error:
             application_status(dataclasses.replace(api, url=url, timeout=0.5))
     assert "no answer within 0.5 s" in one_line_error(error)
+
+
+# -- the bridge's services on this API: re-acknowledging, giving up ----------------------
+
+
+def vigie_config(tmp_path: Path, api: IcingaApi) -> Config:
+    return dataclasses.replace(load_config(write_config(tmp_path), cache=False), icinga=api)
+
+
+def event(kind: str, service: str, since: datetime, state: str = "CRITICAL") -> Event:
+    return Event(
+        type=kind,
+        host="web01",
+        service=service,
+        state=state,
+        output="",
+        since=since,
+        received_at=since + timedelta(seconds=2),
+    )
+
+
+def history(uow: UnitOfWork, ticket_id: int) -> list[str]:
+    with uow:
+        return [entry.type for entry in uow.tickets.history(ticket_id)]
+
+
+def test_an_unknown_service_is_an_object_icinga_does_not_have(api: IcingaApi) -> None:
+    with pytest.raises(IcingaObjectMissing):
+        acknowledge_problem(api, "web01", "nope", "alice", "Vigie ticket #10")
+
+
+def test_a_problem_back_on_a_taken_ticket_is_acknowledged_again(
+    api: IcingaApi, sandbox: IcingaSandbox, tmp_path: Path
+) -> None:
+    config = vigie_config(tmp_path, api)
+    uow = UnitOfWork(config.store_path)
+    start = datetime.now(UTC) - timedelta(minutes=30)
+    opened = record_notification(uow, config, event("PROBLEM", "again", start), start)
+    assert opened.ticket_id is not None
+    _, said = take_over(uow, api, opened.ticket_id, "alice", start, start)
+    assert said == ACKNOWLEDGED
+    # The recovery: Icinga drops the acknowledgement (here by hand, the state staying hard).
+    sandbox.api(
+        "POST",
+        "/v1/actions/remove-acknowledgement?service=" + quote("web01!again", safe=""),
+        {},
+    )
+    assert sandbox.service("web01", "again")["acknowledgement"] == 0
+    recovered = start + timedelta(minutes=5)
+    record_notification(uow, config, event("RECOVERY", "again", recovered, "OK"), recovered)
+    back = start + timedelta(minutes=10)
+    outcome = record_notification(uow, config, event("PROBLEM", "again", back), back)
+
+    assert outcome.reacknowledge and outcome.ticket_id == opened.ticket_id
+    types = history(uow, opened.ticket_id)
+    assert types.count("taken") == 1
+    assert types[-3:] == ["problem_again", "icinga_ack_due", "icinga_acknowledged"]
+    assert sandbox.service("web01", "again")["acknowledgement"] != 0
+    with uow:
+        ticket = uow.tickets.get(opened.ticket_id)
+    assert ticket.taken_by == "alice" and ticket.taken_at == start
+    comments = [c["text"] for c in sandbox.comments("web01", "again")]
+    assert any("taken over by alice (the problem came back)" in text for text in comments)
+
+
+def test_sync_icinga_gives_up_on_an_object_icinga_does_not_have(
+    api: IcingaApi, tmp_path: Path
+) -> None:
+    config = vigie_config(tmp_path, api)
+    uow = UnitOfWork(config.store_path)
+    start = datetime.now(UTC) - timedelta(minutes=30)
+    opened = record_notification(uow, config, event("PROBLEM", "renamed", start), start)
+    assert opened.ticket_id is not None
+    _, said = take_over(uow, api, opened.ticket_id, "alice", start, start)
+    assert said is not None and "no service web01!renamed" in said
+
+    runs = []  # the take-over was the first try; each cron run is one more
+    for _ in range(MISSING_TRIES):
+        retried = sync_icinga(uow, api, start)
+        if not retried:
+            break
+        runs.append(retried[0])
+    assert len(runs) == MISSING_TRIES - 1
+    assert all(run.failed for run in runs[:-1])
+    last = runs[-1]
+    assert last.given_up and not last.failed
+    assert f"given up after {MISSING_TRIES} tries" in (last.said or "")
+    assert sync_icinga(uow, api, start) == []  # no longer retried
+    assert history(uow, opened.ticket_id)[-1] == "icinga_ack_given_up"

@@ -208,3 +208,26 @@ def test_every_plugin_flag_has_its_var(start_icinga: StartIcinga, command: str) 
         assert re.fullmatch(rf"\$({prefix}[a-z0-9_]+)\$", macro), f"{keys[0]}: {macro}"
     flags = {alias for aliases in options for alias in aliases}
     assert set(arguments) <= flags, f"arguments the plugin does not know: {set(arguments) - flags}"
+
+
+def test_services_run_at_their_level_and_the_master_watches_the_bridge(
+    start_icinga: StartIcinga,
+) -> None:
+    examples = f'include "{ICINGA_CONFIG / "examples"}/*.conf"\n'
+    services = validated(start_icinga, examples).compiled_objects("Service")
+    bridge = services["icinga-master!vigie-bridge"]
+    assert bridge["check_command"] == "vigie-bridge"
+    assert bridge["check_interval"] == 60 and bridge["retry_interval"] == 30
+    # Vigie's applied services take the level's intervals, not Icinga's 5m/1m defaults.
+    smtp = services["mail01!smtp"]
+    assert (smtp["check_interval"], smtp["retry_interval"], smtp["max_check_attempts"]) == (
+        60,
+        30,
+        3,
+    )
+    assert services["mail01!ipcheck"]["check_interval"] == 900  # blocklists ask no more
+    assert not [
+        name for name in services if name.endswith("!vigie-bridge") and "master" not in name
+    ]
+    command = validated(start_icinga).compiled_objects("CheckCommand")["vigie-bridge"]
+    assert command["command"][0].endswith("/check_vigie_bridge")
