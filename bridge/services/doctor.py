@@ -17,7 +17,7 @@ from bridge.adapters.mail import relay_answers
 from bridge.adapters.sms import DeliveryError
 from bridge.config import cache
 from bridge.config.model import Config
-from bridge.store import spool
+from bridge.store import journal, spool
 from bridge.store.access import check_writable
 from bridge.store.errors import StoreError
 from bridge.store.unit_of_work import UnitOfWork
@@ -60,14 +60,15 @@ def _store(config: Config) -> Finding:
 
 def _spool(config: Config) -> Finding:
     spooled = spool.spool_path(config.store_path)
-    waiting = spool.backlog(spooled)
+    waiting = journal.waiting(config.store_path)
     rejected = spool.rejected_path(spooled)
     if waiting.records:
         return Finding(
             "spool",
             False,
-            f"{waiting.records} notification(s) wait in {spooled}: once the store can be "
-            "written, any command that writes it (vigie sync-icinga) records them",
+            f"{waiting.records} notification(s) wait in {spooled} (or its journal): once "
+            "the store can be written, vigie replay, or any command that writes it (vigie "
+            "sync-icinga), records them",
         )
     if rejected.exists() and rejected.stat().st_size:
         return Finding(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bridge.config.model import Config
 from bridge.services.icinga import pending_acknowledgements
-from bridge.store import spool
+from bridge.store import journal, spool
 from bridge.store.access import NotWritable, check_writable
 from bridge.store.errors import StoreError
 from bridge.store.unit_of_work import UnitOfWork
@@ -39,7 +39,7 @@ class Health:
 def bridge_health(config: Config) -> Health:
     """Read the spool, the outbox and the acknowledgements; nothing is written."""
     path = config.store_path
-    waiting = spool.backlog(spool.spool_path(path))
+    waiting = journal.waiting(path)
     rejected = _lines(spool.rejected_path(spool.spool_path(path)))
     store_error = None
     alerts: tuple[int, int, datetime | None] = (0, 0, None)

@@ -17,6 +17,7 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 from bridge.domain.notification import Event
@@ -122,6 +123,46 @@ def orphans(folder: Path) -> Iterator[tuple[Entry, Event | None, str]]:
         except Exception as error:  # a run killed while writing it, or a damaged file
             event, why = None, f"journal entry {name}: {spool.describe(error)}"
         yield entry, event, why
+
+
+def backlog(folder: Path) -> spool.Backlog:
+    """The entries of runs that died (their lock free), and the oldest's reception time:
+    read only, for the bridge's own check."""
+    records = 0
+    oldest: datetime | None = None
+    try:
+        names = [name for name in os.listdir(folder) if name.endswith(".event")]
+    except OSError:
+        return spool.Backlog(0, None)
+    for name in names:
+        try:
+            fd = os.open(folder / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # its run is alive
+            line = os.pread(fd, 1 << 20, 0).rstrip(b"\n")
+        finally:
+            os.close(fd)  # which releases the shared lock: nothing is held or changed
+        records += 1
+        try:
+            received = spool.from_json(spool.unframe(line)).received_at
+        except Exception:  # a torn entry still waits to be set aside
+            continue
+        oldest = received if oldest is None else min(oldest, received)
+    return spool.Backlog(records, oldest)
+
+
+def waiting(store_path: Path) -> spool.Backlog:
+    """Everything waiting to be recorded beside a store: the spool's records and the
+    entries of runs that died (the next notify or ``vigie replay`` records both)."""
+    spooled = spool.backlog(spool.spool_path(store_path))
+    orphans = backlog(journal_folder(store_path))
+    times = [t for t in (spooled.oldest, orphans.oldest) if t is not None]
+    return spool.Backlog(spooled.records + orphans.records, min(times) if times else None)
 
 
 def _drop_if_dead(path: Path) -> None:

@@ -57,9 +57,12 @@ def test_a_live_run_keeps_its_entry_and_a_killed_one_leaves_it_to_the_next(
         spool_file = tmp_path / "vigie.db.spool"
         assert journal.replay(folder, recorded.append, (), spool_file) == 0  # alive: not ours
         assert len(os.listdir(folder)) == 1
+        assert journal.backlog(folder) == (0, None)  # a live run's entry is not waiting
         assert worker.pid is not None
         os.kill(worker.pid, signal.SIGKILL)
         worker.join(10)
+        assert journal.backlog(folder) == (1, event(7).received_at)  # read only:
+        assert len(os.listdir(folder)) == 1
         assert journal.replay(folder, recorded.append, (), spool_file) == 1
         assert [e.service for e in recorded] == ["svc007"]
         assert os.listdir(folder) == []

@@ -118,3 +118,25 @@ def test_a_broken_configuration_is_one_unknown_line(tmp_path: Path) -> None:
     run = check(broken)
     assert run.code == 3, run
     assert len(run.lines) == 1 and str(broken) in run.first
+
+
+def test_a_run_killed_before_recording_its_event_counts_as_waiting(config_file: Path) -> None:
+    """Its journal entry waits for the next run: the check counts it with the spool's."""
+    from bridge.store import journal
+
+    store = config_file.parent / "vigie.db"
+    received = datetime.now(UTC) - timedelta(minutes=20)
+    event = Event(
+        type="PROBLEM",
+        host="db01",
+        service="disk",
+        state="CRITICAL",
+        output="",
+        since=received,
+        received_at=received,
+    )
+    journal.write(journal.journal_folder(store), event).keep()  # its run died: lock free
+    run = check(config_file)
+    assert run.code == 2, run
+    assert run.perfdata["spooled"][0] == 1 and run.perfdata["spool_age"][0] >= 1200
+    assert len(list(journal.journal_folder(store).iterdir())) == 1  # the check changed nothing
