@@ -15,21 +15,22 @@ import stat
 from pathlib import Path
 from types import TracebackType
 
-from bridge.store.accounts import Accounts
 from bridge.store.errors import StoreUnavailable, unavailable
 from bridge.store.files import FILE_MODE
-from bridge.store.issued import IssuedDocuments
 from bridge.store.repository import Repository
 from bridge.store.schema import BUSY_TIMEOUT_SECONDS, SCHEMA_VERSION, migrate
 
+TYPE_CHECKING = False  # mypy reads it as true; importing typing costs notify start-up time
+if TYPE_CHECKING:
+    from bridge.store.accounts import Accounts
+    from bridge.store.issued import IssuedDocuments
+
 
 class UnitOfWork:
-    """The store in one SQLite file; ``tickets`` and ``accounts`` are its repositories while the
-    block runs."""
+    """The store in one SQLite file; ``tickets``, ``issued`` and ``accounts`` are its
+    repositories while the block runs."""
 
     tickets: Repository
-    issued: IssuedDocuments
-    accounts: Accounts
 
     def __init__(self, path: Path, *, write: bool = True) -> None:
         self.path = path
@@ -45,9 +46,24 @@ class UnitOfWork:
                 self._db.close()
                 raise unavailable(error, self.path) or error from None
         self.tickets = Repository(self._db)
-        self.issued = IssuedDocuments(self._db)
-        self.accounts = Accounts(self._db)
         return self
+
+    # Loaded on first use: `vigie notify` needs neither, nor the domain modules behind them.
+    @property
+    def issued(self) -> IssuedDocuments:
+        """The issued e-invoices, in this block's transaction."""
+        from bridge.store.issued import IssuedDocuments
+
+        assert self._db is not None, "issued outside the with block"
+        return IssuedDocuments(self._db)
+
+    @property
+    def accounts(self) -> Accounts:
+        """The web accounts, tokens and sessions, in this block's transaction."""
+        from bridge.store.accounts import Accounts
+
+        assert self._db is not None, "accounts outside the with block"
+        return Accounts(self._db)
 
     def __exit__(
         self,

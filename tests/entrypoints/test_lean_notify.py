@@ -21,6 +21,8 @@ HEAVY += (
     "fpdf",
     "facturx",
 )  # e-invoices: only `vigie issue` and --format ubl|pdf
+# The store's other repositories and the rules behind them: not a notification's business.
+HEAVY += ("bridge.store.issued", "bridge.store.accounts", "bridge.domain.billing")
 
 
 def imported_by_notify(config_file: Path, service: str) -> set[str]:
