@@ -209,6 +209,25 @@ def certificate_days(text: str) -> tuple[float, float]:
 # --- secrets --------------------------------------------------------------------------
 
 
+def add_time_thresholds(parser: argparse.ArgumentParser) -> None:
+    """-w/-c on the total time in seconds, as the network checks judge it."""
+    thresholds = parser.add_argument_group("thresholds")
+    thresholds.add_argument(
+        "-w",
+        "--warning",
+        type=nagios_range,
+        metavar="RANGE",
+        help="WARNING when the total time in seconds is outside RANGE",
+    )
+    thresholds.add_argument(
+        "-c",
+        "--critical",
+        type=nagios_range,
+        metavar="RANGE",
+        help="CRITICAL when the total time in seconds is outside RANGE",
+    )
+
+
 def read_secret(env_var: str, path: str | None, what: str) -> str | None:
     """A secret from file ``path`` when given (its first line), else from ``env_var``.
 

@@ -352,19 +352,5 @@ def build_parser() -> arguments.PluginArgumentParser:
         "decoded one, the compressed size shown beside it",
     )
 
-    thresholds = parser.add_argument_group("thresholds")
-    thresholds.add_argument(
-        "-w",
-        "--warning",
-        type=arguments.nagios_range,
-        metavar="RANGE",
-        help="WARNING when the total time in seconds is outside RANGE",
-    )
-    thresholds.add_argument(
-        "-c",
-        "--critical",
-        type=arguments.nagios_range,
-        metavar="RANGE",
-        help="CRITICAL when the total time in seconds is outside RANGE",
-    )
+    arguments.add_time_thresholds(parser)
     return parser

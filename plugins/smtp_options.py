@@ -217,21 +217,7 @@ def build_parser() -> arguments.PluginArgumentParser:
         help="deliver a small test message to the recipients, a unique token in its subject",
     )
 
-    thresholds = parser.add_argument_group("thresholds")
-    thresholds.add_argument(
-        "-w",
-        "--warning",
-        type=arguments.nagios_range,
-        metavar="RANGE",
-        help="WARNING when the total time in seconds is outside RANGE",
-    )
-    thresholds.add_argument(
-        "-c",
-        "--critical",
-        type=arguments.nagios_range,
-        metavar="RANGE",
-        help="CRITICAL when the total time in seconds is outside RANGE",
-    )
+    arguments.add_time_thresholds(parser)
     return parser
 
 
