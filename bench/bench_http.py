@@ -19,7 +19,7 @@ import sys
 import threading
 from pathlib import Path
 
-from measure import Figures, compare, rss_method, run_once
+from measure import Figures, compare, report_against, run_once
 
 CHECK_CURL = Path("/usr/lib/nagios/plugins/check_curl")
 CHECK_VIGIE_HTTP = Path(sys.executable).parent / "check_vigie_http"
@@ -44,26 +44,8 @@ class Page(http.server.BaseHTTPRequestHandler):
 
 def report(curl: Figures, vigie: Figures, runs: int) -> bool:
     """Print the figures and the budget verdict; True when within budget."""
-    print(f"HTTP check on loopback ({len(PAGE)}-byte page), {runs} interleaved runs each")
-    print(f"{'':18} {'median wall':>12} {'median CPU':>12} {'peak RSS':>10}")
-    for fig in (curl, vigie):
-        print(
-            f"{fig.name:18} {fig.median_wall * 1000:9.1f} ms {fig.median_cpu * 1000:9.1f} ms "
-            f"{fig.peak_rss_mib:7.1f} MB"
-        )
-    wall_ratio = vigie.median_wall / curl.median_wall
-    cpu_ratio = vigie.median_cpu / curl.median_cpu if curl.median_cpu else float("inf")
-    rss_ratio = vigie.peak_rss_mib / curl.peak_rss_mib
-    print(f"{'ratio':18} {wall_ratio:11.1f}x {cpu_ratio:11.1f}x {rss_ratio:9.1f}x")
-    print(f"({rss_method()}; MB here means MiB)")
-    wall_ok = wall_ratio <= WALL_RATIO_BUDGET
-    rss_ok = vigie.peak_rss_mib < RSS_BUDGET_MB
-    print(
-        f"budget: wall within {WALL_RATIO_BUDGET:g}x check_curl: {wall_ratio:.1f}x "
-        f"{'ok' if wall_ok else 'OVER'}; peak RSS under {RSS_BUDGET_MB:g} MB: "
-        f"{vigie.peak_rss_mib:.1f} MB {'ok' if rss_ok else 'OVER'}"
-    )
-    return wall_ok and rss_ok
+    title = f"HTTP check on loopback ({len(PAGE)}-byte page), {runs} interleaved runs each"
+    return report_against(title, curl, vigie, WALL_RATIO_BUDGET, RSS_BUDGET_MB)
 
 
 def byte_compile_plugins() -> None:

@@ -111,3 +111,31 @@ def rss_method() -> str:
     if GNU_TIME:
         return f"peak RSS: ru_maxrss via {GNU_TIME}"
     return "peak RSS: ru_maxrss via wait4 from this process (upper bound: install 'time')"
+
+
+def report_against(
+    title: str, baseline: Figures, ours: Figures, wall_ratio_budget: float, rss_budget_mb: float
+) -> bool:
+    """Print a plugin's figures beside its C baseline's and the budget verdict; True when
+    within budget (wall within ``wall_ratio_budget`` times the baseline's, RSS under its
+    budget)."""
+    print(title)
+    print(f"{'':18} {'median wall':>12} {'median CPU':>12} {'peak RSS':>10}")
+    for fig in (baseline, ours):
+        print(
+            f"{fig.name:18} {fig.median_wall * 1000:9.1f} ms {fig.median_cpu * 1000:9.1f} ms "
+            f"{fig.peak_rss_mib:7.1f} MB"
+        )
+    wall_ratio = ours.median_wall / baseline.median_wall
+    cpu_ratio = ours.median_cpu / baseline.median_cpu if baseline.median_cpu else float("inf")
+    rss_ratio = ours.peak_rss_mib / baseline.peak_rss_mib
+    print(f"{'ratio':18} {wall_ratio:11.1f}x {cpu_ratio:11.1f}x {rss_ratio:9.1f}x")
+    print(f"({rss_method()}; MB here means MiB)")
+    wall_ok = wall_ratio <= wall_ratio_budget
+    rss_ok = ours.peak_rss_mib < rss_budget_mb
+    print(
+        f"budget: wall within {wall_ratio_budget:g}x {baseline.name}: {wall_ratio:.1f}x "
+        f"{'ok' if wall_ok else 'OVER'}; peak RSS under {rss_budget_mb:g} MB: "
+        f"{ours.peak_rss_mib:.1f} MB {'ok' if rss_ok else 'OVER'}"
+    )
+    return wall_ok and rss_ok
