@@ -67,6 +67,14 @@ def _emit(outputs: Sequence[tuple[str, bytes]], output: Path | None, every: bool
         output.write_bytes(data)
 
 
+def _document_period(source: str, text: str, fmt: str, output: Path | None) -> Period:
+    """The period an e-invoice command names, once its extra and its output are checked."""
+    _need_extra()
+    if fmt == "pdf" and output is None:
+        bad_input("--output: required with --format pdf")
+    return period_of(source, text)
+
+
 def print_drafts(
     app: App,
     source: str,
@@ -77,10 +85,7 @@ def print_drafts(
     output: Path | None,
 ) -> None:
     """``vigie statement|invoice --format ubl|pdf``: the documents as drafts."""
-    _need_extra()
-    if fmt == "pdf" and output is None:
-        bad_input("--output: required with --format pdf")
-    period = period_of(source, text)
+    period = _document_period(source, text, fmt, output)
     with app.outcomes():
         found = einvoicing.drafts(
             app.uow(write=False), app.config, customer, every, period, app.now
@@ -112,10 +117,7 @@ def _issue(
     fmt: str,
     output: Path | None,
 ) -> None:
-    _need_extra()
-    if fmt == "pdf" and output is None:
-        bad_input("--output: required with --format pdf")
-    period = period_of(source, text)
+    period = _document_period(source, text, fmt, output)
     with app.outcomes():
         outputs = einvoicing.issue(app.uow(), app.config, customer, every, period, app.now)
     for item in outputs:
