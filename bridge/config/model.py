@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bridge.domain.contract import BusinessHours, Customer, Level, Rates, Seller, Server
+from bridge.domain.paging import Paging
 
 DEFAULT_CONFIG_PATH = Path("/etc/vigie/vigie.yaml")
 DEFAULT_TIMEZONE = "Europe/Brussels"
@@ -82,6 +83,7 @@ class Config:
     alerts: AlertTransport = field(default_factory=AlertTransport)
     provider: Seller | None = None  # the seller of the e-invoices
     web: WebSettings = field(default_factory=WebSettings)
+    paging: Paging | None = None  # who is paged before a deadline (``vigie page``)
 
     def find_server(self, host: str) -> tuple[Customer, Server] | None:
         """The customer and contract entry naming this Icinga host, whatever the dates."""
