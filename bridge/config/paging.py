@@ -148,9 +148,7 @@ def _rota(
     return rota
 
 
-def _shift(
-    check: Checker, raw: object, path: str, person: Callable[[object], str]
-) -> Shift | None:
+def _shift(check: Checker, raw: object, path: str, person: Callable[[object], str]) -> Shift | None:
     before = len(check.problems)
     data = check.mapping(raw, path, ("days", "person"), ("start", "end"))
     if data is None:

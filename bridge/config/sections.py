@@ -22,6 +22,7 @@ from bridge.config.model import (
     ConfigError,
     IcingaApi,
 )
+from bridge.config.paging import read_paging
 from bridge.config.validate import (
     MISSING,
     WEEKDAYS,
@@ -43,7 +44,6 @@ from bridge.config.validate import (
     read_url,
     shown,
 )
-from bridge.config.paging import read_paging
 from bridge.config.web import read_web
 from bridge.domain.contract import (
     DEFAULT_RATES,

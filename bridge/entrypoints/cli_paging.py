@@ -81,8 +81,7 @@ def oncall(app: App, at: str | None, fmt: str) -> None:
     }
     if fmt == "json":
         echo_json(
-            {"at": app.show_time(when), "person": found.person, "because": found.because}
-            | contacts
+            {"at": app.show_time(when), "person": found.person, "because": found.because} | contacts
         )
         return
     reach = ", ".join(f"{k} {v}" for k, v in contacts.items() if v) or "no contact"
