@@ -7,7 +7,8 @@ the deadline) naming whom it pages: the on-call person of the rota, the customer
 account manager (R16), the backup, or a person by name. A quiet level holds a page due
 outside business hours until business hours begin, when the deadline itself falls in
 business hours (nobody is woken for a ticket that can wait for the morning). A take-over,
-an Icinga acknowledgement, a recovery, a closing or a downtime stops every further page.
+an Icinga acknowledgement, a recovery or a closing stops every further page; a ticket
+opened during a downtime pages nobody.
 
 Each step pages once per ticket: the caller passes the steps already recorded in the
 ticket's history (R15). Pure: the caller passes "now"; nothing here reads a clock.
@@ -96,7 +97,7 @@ def stopped(ticket: Ticket) -> str | None:
     if ticket.recovered_at is not None:
         return "recovered"
     if ticket.in_downtime:
-        return "in downtime"
+        return "opened during a downtime"
     return None
 
 

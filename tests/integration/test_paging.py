@@ -140,7 +140,7 @@ def test_r3_level_a_at_3am_pages_nobody_until_half_way_and_a_recovery_stops_it(
     assert pages(relay) == []
     assert "paged 50%: dave" in cron(vigie, "2026-11-29 15:00:30")
     assert recipients(relay) == ["dave@provider.example", "32470333333@sms.provider.example"]
-    # A recovery stops the rest (the 80% mark, Monday 22:12, would page alice too).
+    # A recovery stops the rest (the 80% mark, 22:12 that Sunday, would page alice too).
     problem(vigie, "mail01", "smtp", "2026-11-29 16:00", kind="RECOVERY")
     assert "nobody to page" in cron(vigie, "2026-11-29 22:12:30")
     assert len(pages(relay)) == 2
