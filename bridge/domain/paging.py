@@ -185,7 +185,7 @@ def compose(
 ) -> Sequence[tuple[str, str, str, str]]:
     """The (channel, recipient, subject, body) messages of one page to one person: the
     ticket, the time left before its deadline and the link to take it over."""
-    left = _left(page.left)
+    left = time_left(page.left)
     where = ticket.key or ticket.server or ticket.customer or "request"
     subject = f"[page] ticket #{ticket.id} level {ticket.level}: {where}, {left}"
     body = "\n".join(
@@ -218,7 +218,8 @@ def ticket_link(link_base: str, ticket_id: int) -> str:
     return f"{link_base.rstrip('/')}/tickets/{ticket_id}"
 
 
-def _left(left: timedelta) -> str:
+def time_left(left: timedelta) -> str:
+    """``3h59 left``, ``48m left`` or ``deadline passed 12m ago``."""
     minutes = int(left.total_seconds() // 60)
     if minutes < 0:
         return f"deadline passed {_hours(-minutes)} ago"

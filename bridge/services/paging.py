@@ -20,6 +20,7 @@ from bridge.domain.paging import (
     compose,
     pages_owed,
     ticket_link,
+    time_left,
     who_is_on_call,
 )
 from bridge.domain.refusals import Invalid
@@ -42,15 +43,14 @@ class PlannedPage:
 
     @property
     def summary(self) -> str:
-        """``80%: alice (email, sms), carol (email); 48 min to the deadline``."""
-        minutes = int(self.page.left.total_seconds() // 60)
+        """``80%: alice (email, sms), carol (email); 48m left``."""
         if not self.page.people:
             reached = "nobody to page (the policy names no one here)"
         else:
             reached = ", ".join(
                 f"{person} ({', '.join(ways) or 'no contact'})" for person, ways in self.channels
             )
-        return f"{self.page.step}: {reached}; {minutes} min to the deadline"
+        return f"{self.page.step}: {reached}; {time_left(self.page.left)}"
 
 
 @dataclass

@@ -29,6 +29,7 @@ from bridge.domain.paging import (
     pages_owed,
     stopped,
     ticket_link,
+    time_left,
 )
 from bridge.domain.rota import OnCall, Override, Person, Rota, Shift, on_call, uncovered
 from bridge.domain.sla import BusinessCalendar, take_over_deadline
@@ -444,3 +445,11 @@ def test_the_messages_carry_the_ticket_the_time_left_and_the_link() -> None:
     assert link in body
     sms = messages[1][3]
     assert len(sms) <= 160 and link in sms and "48m left" in sms
+
+
+def test_time_left_reads_as_a_countdown() -> None:
+    """R4: past the deadline the page says how long ago it passed."""
+    assert time_left(timedelta(hours=3, minutes=59, seconds=30)) == "3h59 left"
+    assert time_left(timedelta(minutes=48)) == "48m left"
+    assert time_left(timedelta(minutes=-12)) == "deadline passed 12m ago"
+    assert time_left(timedelta(hours=-2)) == "deadline passed 2h00 ago"

@@ -158,7 +158,7 @@ def test_r16_level_b_friday_escalates_to_the_account_manager_unless_acknowledged
     problem(vigie, "pos01", "http", FRIDAY_1630, kind="ACKNOWLEDGEMENT")  # at 40% or so
     assert "nobody to page" in cron(vigie, "2026-11-27 19:41")
     escalated = cron(vigie, "2026-11-27 19:42:30")
-    assert escalated.strip() == ("ticket 1: paged 80%: alice (email, sms); 47 min to the deadline")
+    assert escalated.strip() == ("ticket 1: paged 80%: alice (email, sms); 47m left")
     assert recipients(relay)[-2:] == ["alice@provider.example", "32470111111@sms.provider.example"]
     assert "bob@provider.example" not in recipients(relay)
     assert [e["comment"].split(":")[0] for e in history(vigie, 2)] == ["opening"]
