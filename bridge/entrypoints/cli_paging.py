@@ -39,7 +39,7 @@ def page(app: App, dry_run: bool, at: str | None, fmt: str) -> None:
                         {"channel": channel, "recipient": recipient}
                         for channel, recipient, _, _ in planned.messages
                     ],
-                    "sent": not dry_run,
+                    "recorded": not dry_run,
                 }
                 for planned in done.planned
             ]

@@ -171,7 +171,7 @@ def test_dry_run_shows_what_would_be_sent_and_sends_nothing(vigie: Run, relay: S
     assert [(p["ticket"], p["step"], p["people"]) for p in planned] == [
         (1, "50%", ["dave", "alice"])
     ]
-    assert planned[0]["sent"] is False and planned[0]["minutes_left"] == 120
+    assert planned[0]["recorded"] is False and planned[0]["minutes_left"] == 120
     assert relay.mailbox.messages == [] and history(vigie, 1) == []
     # Dry runs may look ahead; real runs record what happened, never the future.
     assert vigie("page", "--dry-run", "--at", "2999-01-01").returncode == 0
