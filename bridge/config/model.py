@@ -15,7 +15,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bridge.domain.contract import BusinessHours, Customer, Level, Rates, Seller, Server
-from bridge.domain.paging import Paging
+
+TYPE_CHECKING = False  # mypy reads it as true; `vigie notify` never needs paging's modules
+if TYPE_CHECKING:
+    from bridge.domain.paging import Paging
 
 DEFAULT_CONFIG_PATH = Path("/etc/vigie/vigie.yaml")
 DEFAULT_TIMEZONE = "Europe/Brussels"

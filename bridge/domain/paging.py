@@ -23,8 +23,11 @@ from decimal import Decimal
 
 from bridge.domain.rota import OnCall, Person, Rota, on_call
 from bridge.domain.sla import BusinessCalendar
-from bridge.domain.tickets import Ticket
 from bridge.domain.times import to_display
+
+TYPE_CHECKING = False  # mypy reads it as true; the pickled configuration loads this module
+if TYPE_CHECKING:
+    from bridge.domain.tickets import Ticket
 
 ON_CALL, ACCOUNT_MANAGER, BACKUP = "on_call", "account_manager", "backup"
 ROLES = (ON_CALL, ACCOUNT_MANAGER, BACKUP)
