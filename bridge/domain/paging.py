@@ -7,8 +7,8 @@ the deadline) naming whom it pages: the on-call person of the rota, the customer
 account manager (R16), the backup, or a person by name. A quiet level holds a page due
 outside business hours until business hours begin, when the deadline itself falls in
 business hours (nobody is woken for a ticket that can wait for the morning). A take-over,
-an Icinga acknowledgement, a recovery or a closing stops every further page; a ticket
-opened during a downtime pages nobody.
+an Icinga acknowledgement, a recovery or a closing stops every further page; nobody is
+paged while the ticket's host or service is in a downtime.
 
 Each step pages once per ticket: the caller passes the steps already recorded in the
 ticket's history (R15). Pure: the caller passes "now"; nothing here reads a clock.
@@ -100,7 +100,7 @@ def stopped(ticket: Ticket) -> str | None:
     if ticket.recovered_at is not None:
         return "recovered"
     if ticket.in_downtime:
-        return "opened during a downtime"
+        return "in a downtime"
     return None
 
 

@@ -8,6 +8,7 @@ recorded once is never owed again, so cron may run this every minute.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -74,10 +75,14 @@ def plan(uow: UnitOfWork, config: Config, now: datetime) -> list[PlannedPage]:
     paging = paging_of(config)
     calendar = _calendar(config)
     planned: list[PlannedPage] = []
-    for ticket in uow.tickets.open_tickets():
-        policy = paging.policies.get(ticket.level or "")
+    for found in uow.tickets.open_tickets():
+        policy = paging.policies.get(found.level or "")
         if policy is None:
             continue
+        # In a downtime now (of its service or its host), whatever it was at opening.
+        keys = tuple(key for key in (found.key, found.server) if key)
+        downtime = bool(keys) and uow.tickets.last_downtime_entry(keys) == "downtime_start"
+        ticket = dataclasses.replace(found, in_downtime=downtime)
         customer = config.customers.get(ticket.customer or "")
         manager = customer.account_manager if customer is not None else ticket.assignee
         paged = uow.tickets.paged_steps(ticket.id)

@@ -221,3 +221,30 @@ def test_overlapping_cron_runs_send_each_page_once(vigie: Run, relay: SmtpServer
     assert sum("paged opening" in run.stdout for run in runs) == 1
     assert recipients(relay) == ["dave@provider.example", "32470333333@sms.provider.example"]
     assert len(history(vigie, 1)) == 1
+
+
+def test_a_downtime_holds_the_pages_while_it_lasts(vigie: Run, relay: SmtpServer) -> None:
+    """Maintenance on db01 from 03:05: the 50% page (05:00) waits for the downtime's end
+    (05:30) and goes then, being less than catch_up (1 h) late."""
+
+    def downtime(kind: str, at: str) -> None:
+        result = vigie(
+            *notify_args(
+                type=kind,
+                host="db01",
+                state="UP",
+                since=unix(at),
+                output="",
+                author="carol",
+                comment="disk replacement",
+            )
+        )
+        assert result.returncode == 0, result.stderr
+
+    problem(vigie, "db01", "disk", SUNDAY_3AM)
+    assert "paged opening: dave" in cron(vigie, "2026-11-29 03:00:30")
+    downtime("DOWNTIMESTART", "2026-11-29 03:05")
+    assert "nobody to page" in cron(vigie, "2026-11-29 05:00")
+    downtime("DOWNTIMEEND", "2026-11-29 05:30")
+    assert "paged 50%: dave (email, sms), alice (email, sms)" in cron(vigie, "2026-11-29 05:31")
+    assert [e["comment"].split(":")[0] for e in history(vigie, 1)] == ["opening", "50%"]
