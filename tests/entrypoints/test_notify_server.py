@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bridge.entrypoints.notify_server import respond
 from tests.servers.polling import wait_for
@@ -109,6 +110,18 @@ def test_the_server_records_a_call_as_the_launcher_would(server: Server) -> None
     )
     assert tickets(server.config.parent / "vigie.db") == [("web01!http", 1), ("web01!smtp", 1)]
     assert "stopped after 1 call(s)" in server.stop()
+
+
+def test_the_server_reads_a_changed_configuration(server: Server) -> None:
+    """R3: the deadline follows the level vigie.yaml gives now, not when the server started."""
+    first = notify(server.config, server.socket, "http")
+    assert "level B" in first.stdout, first.stderr
+    data = yaml.safe_load(server.config.read_text(encoding="utf-8"))
+    data["customers"]["acme"]["servers"]["web01"]["level"] = "C"
+    server.config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    second = notify(server.config, server.socket, "smtp")
+    assert "level C" in second.stdout, second.stderr
+    assert "stopped after 2 call(s)" in server.stop()
 
 
 def test_bad_input_is_refused_by_the_server_in_one_line(server: Server) -> None:
