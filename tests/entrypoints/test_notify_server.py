@@ -5,7 +5,6 @@ itself, and nothing is lost or recorded twice (issue 9: one notify under 40 ms).
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import sqlite3
 import stat
@@ -18,45 +17,16 @@ import pytest
 import yaml
 
 from bridge.entrypoints.notify_server import respond
+from tests.servers.notify_server import NotifyServer
 from tests.servers.polling import wait_for
 from tests.vigie_command import VIGIE, clean_env, notify_args, write_config
 
 PROBLEM = {"type": "PROBLEM", "host": "web01", "state": "CRITICAL", "since": "1795600800"}
 
 
-class Server:
-    """A ``vigie notify-server`` run by a test, stopped by it."""
-
-    def __init__(self, config: Path, sock: Path) -> None:
-        self.config, self.socket = config, sock
-        self.process = subprocess.Popen(
-            [VIGIE, "--config", str(config), "notify-server", "--socket", str(sock)],
-            stderr=subprocess.PIPE,
-            text=True,
-            env=clean_env(XDG_CACHE_HOME=str(config.parent / "cache")),
-        )
-        wait_for("the notify server to listen", self.listening, 30)
-
-    def listening(self) -> bool | None:
-        """Whether the server accepts a connection (an empty call: declined, not counted)."""
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-            try:
-                probe.connect(str(self.socket))
-            except OSError:
-                return None
-        return True
-
-    def stop(self) -> str:
-        """SIGTERM, as systemd stops it; its log."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        _, log = self.process.communicate(timeout=30)
-        return log
-
-
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    running = Server(write_config(tmp_path), tmp_path / "notify.sock")
+def server(tmp_path: Path) -> Iterator[NotifyServer]:
+    running = NotifyServer(write_config(tmp_path), tmp_path / "notify.sock")
     yield running
     running.stop()
 
@@ -95,7 +65,7 @@ def tickets(store: Path) -> list[tuple[str, int]]:
         db.close()
 
 
-def test_the_server_records_a_call_as_the_launcher_would(server: Server) -> None:
+def test_the_server_records_a_call_as_the_launcher_would(server: NotifyServer) -> None:
     """The same line, the same ticket; the same event recorded once whichever records it
     (R2 reference time from --since, the identity built from the call)."""
     served = notify(server.config, server.socket, "http")
@@ -112,7 +82,7 @@ def test_the_server_records_a_call_as_the_launcher_would(server: Server) -> None
     assert "stopped after 1 call(s)" in server.stop()
 
 
-def test_the_server_reads_a_changed_configuration(server: Server) -> None:
+def test_the_server_reads_a_changed_configuration(server: NotifyServer) -> None:
     """R3: the deadline follows the level vigie.yaml gives now, not when the server started."""
     first = notify(server.config, server.socket, "http")
     assert "level B" in first.stdout, first.stderr
@@ -124,7 +94,7 @@ def test_the_server_reads_a_changed_configuration(server: Server) -> None:
     assert "stopped after 2 call(s)" in server.stop()
 
 
-def test_bad_input_is_refused_by_the_server_in_one_line(server: Server) -> None:
+def test_bad_input_is_refused_by_the_server_in_one_line(server: NotifyServer) -> None:
     result = notify(server.config, server.socket, "http", state="BOGUS")
     assert result.returncode == 2
     assert result.stderr.strip().startswith("vigie: --state: 'BOGUS' is not a state")
@@ -133,7 +103,7 @@ def test_bad_input_is_refused_by_the_server_in_one_line(server: Server) -> None:
 
 
 def test_a_call_for_another_configuration_is_recorded_by_the_launcher(
-    server: Server, tmp_path: Path
+    server: NotifyServer, tmp_path: Path
 ) -> None:
     """The server only writes its own store; a call for another is declined, recorded here."""
     other_folder = tmp_path / "other"
@@ -154,7 +124,7 @@ def test_a_peer_of_another_user_is_declined() -> None:
     assert "uid" in reply[1]
 
 
-def test_the_socket_is_this_users_only_and_removed_on_stop(server: Server) -> None:
+def test_the_socket_is_this_users_only_and_removed_on_stop(server: NotifyServer) -> None:
     mode = stat.S_IMODE(server.socket.stat().st_mode)
     assert mode == 0o600, oct(mode)
     server.stop()
@@ -162,7 +132,7 @@ def test_the_socket_is_this_users_only_and_removed_on_stop(server: Server) -> No
 
 
 def test_a_live_server_is_not_replaced_nor_a_file_that_is_not_a_socket(
-    server: Server, tmp_path: Path
+    server: NotifyServer, tmp_path: Path
 ) -> None:
     second = subprocess.run(
         [VIGIE, "--config", str(server.config), "notify-server", "--socket", str(server.socket)],
@@ -191,13 +161,13 @@ def test_a_live_server_is_not_replaced_nor_a_file_that_is_not_a_socket(
 def test_a_stale_socket_is_replaced(tmp_path: Path) -> None:
     """A server killed with -9 leaves its socket; the next one takes the path over."""
     config = write_config(tmp_path)
-    first = Server(config, tmp_path / "notify.sock")
+    first = NotifyServer(config, tmp_path / "notify.sock")
     first.process.kill()
     first.process.communicate(timeout=30)
     assert first.socket.exists()
     here = notify(config, first.socket, "http")  # nobody listens: recorded by the launcher
     assert here.returncode == 0 and here.stdout.startswith("opened ticket 1")
-    second = Server(config, tmp_path / "notify.sock")
+    second = NotifyServer(config, tmp_path / "notify.sock")
     try:
         served = notify(config, second.socket, "smtp")
         assert served.returncode == 0 and served.stdout.startswith("opened ticket 2")
@@ -236,7 +206,7 @@ def test_a_server_killed_in_a_storm_loses_nothing_and_doubles_nothing(tmp_path: 
     """120 calls at once, the server killed with -9 in the middle: every call is recorded
     exactly once, by the server or by its launcher."""
     config = write_config(tmp_path)
-    server = Server(config, tmp_path / "notify.sock")
+    server = NotifyServer(config, tmp_path / "notify.sock")
     env = clean_env(XDG_CACHE_HOME=str(tmp_path / "cache"), VIGIE_NOTIFY_SOCKET=str(server.socket))
     callers = [
         subprocess.Popen(
@@ -263,7 +233,7 @@ def test_a_server_killed_in_a_storm_loses_nothing_and_doubles_nothing(tmp_path: 
     assert tickets(tmp_path / "vigie.db") == [(f"web01!svc{n:03d}", 1) for n in range(120)]
 
 
-def test_a_call_handed_to_the_server_loads_nothing_of_the_bridge(server: Server) -> None:
+def test_a_call_handed_to_the_server_loads_nothing_of_the_bridge(server: NotifyServer) -> None:
     """The launcher's side of a served call: the option table and the socket, nothing more."""
     result = subprocess.run(
         [
