@@ -9,7 +9,6 @@ import socket
 import sqlite3
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -231,37 +230,3 @@ def test_a_server_killed_in_a_storm_loses_nothing_and_doubles_nothing(tmp_path: 
     codes = [caller.wait(timeout=120) for caller in callers]
     assert codes == [0] * 120
     assert tickets(tmp_path / "vigie.db") == [(f"web01!svc{n:03d}", 1) for n in range(120)]
-
-
-def test_a_call_handed_to_the_server_loads_nothing_of_the_bridge(server: NotifyServer) -> None:
-    """The launcher's side of a served call: the option table and the socket, nothing more."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-X",
-            "importtime",
-            VIGIE,
-            "--config",
-            str(server.config),
-            *notify_args(**PROBLEM, service="http"),
-        ],
-        capture_output=True,
-        text=True,
-        env=clean_env(VIGIE_NOTIFY_SOCKET=str(server.socket)),
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    loaded = {
-        line.rsplit("|", 1)[1].strip()
-        for line in result.stderr.splitlines()
-        if line.startswith("import time:")
-    }
-    bridge = sorted(m for m in loaded if m.startswith("bridge."))
-    assert bridge == [
-        "bridge.entrypoints",
-        "bridge.entrypoints.launcher",
-        "bridge.entrypoints.notify_call",
-        "bridge.entrypoints.notify_client",
-    ]
-    assert not loaded & {"sqlite3", "dataclasses", "typing", "pathlib", "datetime"}
