@@ -115,13 +115,16 @@ def answer(connection: socket.socket, config: Path, log: Callable[[str], None]) 
     try:
         connection.settimeout(REQUEST_SECONDS)
         fields = wire.decode(wire.read_all(connection))
-        reply, served = respond(fields, peer_uid(connection), config)
-        connection.sendall(wire.encode([wire.MAGIC, *reply]))
-    except OSError as error:  # the caller went away: it records the call itself
+    except OSError as error:  # the caller went away before its call: it records it itself
         log(f"vigie notify-server: a caller went away ({error})")
         return 0
-    if served and reply[0] not in ("0", wire.DECLINED):
+    reply, served = respond(fields, peer_uid(connection), config)
+    if served and reply[0] != "0":
         log(f"vigie notify-server: exit {reply[0]}: {reply[2]}")
+    try:
+        connection.sendall(wire.encode([wire.MAGIC, *reply]))
+    except OSError as error:  # recorded all the same: a run of it again finds it recorded
+        log(f"vigie notify-server: a caller went away before its answer ({error})")
     return int(served)
 
 
