@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from bridge.entrypoints.cli_app import FORMAT, App, Failure, cli, echo_json, pass_app
-from bridge.entrypoints.notify import EXIT_TEMPFAIL
+from bridge.entrypoints.notify_call import EXIT_TEMPFAIL
 
 
 @cli.command()
