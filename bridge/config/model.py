@@ -64,6 +64,8 @@ class WebSettings:
     failed_login_window: timedelta = timedelta(minutes=15)
     # The account named by this header of a reverse proxy on loopback (None: off).
     trusted_header: str | None = None
+    # The portal's address as customers reach it, for the links in approval requests.
+    public_url: str | None = None
 
 
 @dataclass(frozen=True)
