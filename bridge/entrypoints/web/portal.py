@@ -34,6 +34,7 @@ from bridge.domain.portal import (
 )
 from bridge.domain.refusals import Refusal
 from bridge.domain.tickets import Ticket
+from bridge.entrypoints.documents import money
 from bridge.entrypoints.web import auth, i18n
 from bridge.entrypoints.web.views import TEMPLATES
 from bridge.services import approvals
@@ -143,7 +144,7 @@ def _help_page(
         csrf,
         status,
         servers=_servers(request, user),
-        express_fee=config.rates.express_fee,
+        express_fee=money(config.rates.express_fee),
         max_files=MAX_ATTACHMENTS,
         max_megabytes=MAX_ATTACHMENT_BYTES // (1024 * 1024),
         error=error,
@@ -233,7 +234,7 @@ async def ticket_page(
         attachments=extra.attachments,
         requests=extra.requests,
         pending=[r for r in extra.requests if r.pending],
-        express_fee=config.rates.express_fee,
+        express_fee=money(config.rates.express_fee),
         opened=request.query_params.get("opened") == "1",
         message=message,
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,7 @@ import requests
 from bridge.domain.portal import NewAttachment
 from bridge.services import accounts
 from bridge.services import tickets as services
-from tests.entrypoints.web.harness import PASSWORD, Site, make_store, notify, now, page_csrf, serve
+from tests.entrypoints.web.harness import PASSWORD, Site, make_store, now, page_csrf, serve
 
 TABLES = (
     "tickets",
@@ -66,7 +67,7 @@ def bakery_ticket(site: Site) -> int:
 
 def counts(site: Site) -> dict[str, int]:
     """How many rows each table of tickets holds: what "nothing written" compares."""
-    with sqlite3.connect(site.config.store_path) as db:
+    with closing(sqlite3.connect(site.config.store_path)) as db:
         return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
 
 
