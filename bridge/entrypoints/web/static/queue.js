@@ -38,10 +38,28 @@
     }
   }
 
+  // A ticket's page: its history and approvals are read again when it changes.
+  const LIVE_PARTS = ["history-rows", "approvals-live", "status", "sla", "approval"];
+  async function refreshTicket() {
+    const answer = await fetch(window.location.pathname, {credentials: "same-origin"});
+    if (!answer.ok) return;
+    const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+    for (const id of LIVE_PARTS) {
+      const here = document.getElementById(id);
+      const there = fresh.getElementById(id);
+      if (here && there) here.innerHTML = there.innerHTML;
+    }
+  }
+
   function changed(event) {
     const data = JSON.parse(event.data);
-    document.getElementById("live").textContent =
-      "ticket " + data.id + " " + data.status;
+    const live = document.getElementById("live");
+    if (live) live.textContent = "ticket " + data.id + " " + data.status;
+    const ticket = document.getElementById("ticket");
+    if (ticket && String(data.id) === ticket.dataset.id) {
+      refreshTicket();
+      return;
+    }
     if (pending === null) pending = setTimeout(refresh, 100);
   }
 
