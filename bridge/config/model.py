@@ -51,6 +51,10 @@ class AlertTransport:
     sender: str = "vigie@localhost"
     sms_gateway: str | None = None  # e.g. "{number}@sms.example"; None: SMS not sent
     timeout: float = 10.0
+    # The admin's wording of alerts: LANG/NAME.subject|body|sms files (alert_texts).
+    templates: Path | None = None
+    # SMS through apprise URLs (the `sms` extra) instead of the email-to-SMS gateway.
+    apprise: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,26 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bridge.adapters.alert_templates import texts_from
 from bridge.config.calendar import business_calendar
 from bridge.config.model import Config
+from bridge.domain.alert_texts import render
 from bridge.domain.billing import WorkEntry, billable_minutes
 from bridge.domain.portal import (
     MAX_DESCRIPTION,
     ApprovalRequest,
     Attachment,
-    approval_messages,
     decision_problem,
     estimate,
 )
 from bridge.domain.refusals import Invalid, not_before_reference
 from bridge.domain.tickets import Category, Ticket
 from bridge.services.errors import Rejected
+from bridge.services.notifications import portal_link
 from bridge.store.unit_of_work import UnitOfWork
-
-
-def ticket_link(config: Config, ticket_id: int) -> str:
-    """The portal's address of a ticket (a path alone without ``web.public_url``)."""
-    return f"{config.web.public_url or ''}/tickets/{ticket_id}"
 
 
 def ask_approval(
@@ -78,15 +75,20 @@ def ask_approval(
     values = {
         "ticket": str(ticket.id),
         "customer": customer.name,
+        "key": ticket.key or ticket.server or "-",
         "subject": ticket.subject,
+        "level": ticket.level,
         "quarters": str(cost.quarters),
         "rate": str(cost.rate),
         "amount": str(cost.amount),
         "minutes": str(minutes),
         "asked_by": by,
-        "link": ticket_link(config, ticket.id),
+        "link": portal_link(config, ticket.id),
     }
-    messages = approval_messages(customer.alerts.email, customer.alerts.sms, values)
+    texts = texts_from(config.alerts.templates)(customer.language, "approval")
+    subject, body, sms = render(texts, values)
+    messages = [("email", a, subject, body) for a in customer.alerts.email]
+    messages += [("sms", n, subject, sms) for n in customer.alerts.sms]
     for channel, recipient, subject, body in messages:
         uow.tickets.add_message(ticket.id, channel, recipient, subject, body, now)
     return (

@@ -153,7 +153,9 @@ def test_r11_staff_refused_ask_the_customer_who_approves_and_staff_log_passes(
             (outbox,),
         ).fetchall()
     assert [(c, r) for c, r, _ in sent] == [("email", "ops@acme.example"), ("sms", "+32470000000")]
-    assert all(f"/tickets/{ticket_id}" in body for _, _, body in sent)
+    # No web.public_url here: no link line (the browser test follows the link).
+    assert "7 quarters" in sent[0][2] and "http" not in sent[0][2]
+    assert len(sent[1][2]) <= 160 and "7 quarters" in sent[1][2]
     # Asked again before an answer: no second request, no second alert.
     again = vigie(site, "log", str(ticket_id), "--minutes", "100", "--by", "alice")
     assert again.returncode == 1 and "asked already" in again.stderr
@@ -293,15 +295,24 @@ def test_the_customers_language_in_vigie_yaml_is_the_default(tmp_path: Path) -> 
     data["customers"]["acme"]["language"] = "nl"
     config_file.write_text(yaml.safe_dump(data), encoding="utf-8")
     config = load_config(config_file)
-    accounts.add_user(
-        UnitOfWork(config.store_path), config, "acme-nl", "customer", "acme", PASSWORD, now()
-    )
+    store = config.store_path
+    for name, role, customer in (("acme-nl", "customer", "acme"), ("alice", "staff", None)):
+        accounts.add_user(UnitOfWork(store), config, name, role, customer, PASSWORD, now())
     with serve(config) as url:
-        site = Site(url, config, config_file)
+        token = accounts.add_token(UnitOfWork(store), "alice", now())
+        site = Site(url, config, config_file, {"alice": token})
         browser = site.login("acme-nl")
         assert "Mijn tickets" in browser.get(url + "/", timeout=10).text
         assert "My tickets" in browser.get(url + "/?lang=en", timeout=10).text
         assert "My tickets" in browser.get(url + "/", timeout=10).text  # the choice is kept
+        # R14, R11: the alerts and the approval request go out in Dutch too.
+        notify(site, "web01", "dutch", "HTTP CRITICAL - down")
+        ticket_id = ticket_of(site, "web01!dutch")["id"]
+        assert vigie(site, "log", str(ticket_id), "--minutes", "100", "--by", "alice").returncode
+        with closing(sqlite3.connect(config.store_path)) as db:
+            subjects = [row[0] for row in db.execute("SELECT subject FROM outbox ORDER BY id")]
+        assert subjects[0].endswith("probleem met web01!dutch")
+        assert subjects[-1].endswith("uw goedkeuring is nodig")
 
 
 def test_a_language_vigie_yaml_does_not_offer_is_refused_naming_its_key(tmp_path: Path) -> None:
