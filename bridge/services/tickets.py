@@ -174,6 +174,10 @@ def approve(
         if verdict is not None:
             raise Rejected(verdict)
         approval = uow.tickets.add_approval(ticket_id, by, at, now)
+        # An approval given by phone answers what the portal asked too (R11).
+        for request in uow.portal.requests(ticket_id):
+            if request.pending:
+                uow.portal.decide(request.id, "approved", by, at)
         uow.tickets.add_entry(ticket_id, None, at, now, "approved", actor=by)
         uow.commit()
     return approval

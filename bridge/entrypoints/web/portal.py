@@ -100,11 +100,14 @@ async def home(request: Request, user: User, csrf: str) -> Response:
     )
     now = auth.now()
     lines = [TicketLine(t, sla_state(t, now)) for t in reversed(found)]
+    customer = auth.config_of(request).customers.get(user.customer or "")
+    servers = [] if customer is None else sorted(customer.servers.values(), key=lambda s: s.name)
     return page(
         request,
         "portal_home.html",
         user,
         csrf,
+        servers=servers,
         open_lines=[line for line in lines if line.ticket.status != "closed"],
         closed_lines=[line for line in lines if line.ticket.status == "closed"],
     )

@@ -322,3 +322,24 @@ def test_a_language_vigie_yaml_does_not_offer_is_refused_naming_its_key(tmp_path
     config_file.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"customers\.acme\.language: must be one of fr, nl, en"):
         load_config(config_file)
+
+
+def test_r11_an_approval_recorded_by_staff_answers_the_portals_request(site: Site) -> None:
+    """The customer said yes on the phone: ``vigie approve`` answers the waiting request."""
+    notify(site, "web01", "phone", "HTTP CRITICAL - down")
+    ticket_id = ticket_of(site, "web01!phone")["id"]
+    assert vigie(site, "log", str(ticket_id), "--minutes", "100", "--by", "alice").returncode == 1
+    assert vigie(site, "approve", str(ticket_id), "--by", "M. Martin").returncode == 0
+    found = requests.get(
+        site.url + f"/api/tickets/{ticket_id}", headers=site.bearer("acme-user"), timeout=10
+    ).json()
+    assert found["approval_requests"][0]["decision"] == "approved"
+    assert found["approval_requests"][0]["decided_by"] == "M. Martin"
+    page = site.login("acme-user").get(site.url + f"/tickets/{ticket_id}", timeout=10).text
+    assert 'id="approval"' not in page
+
+
+def test_the_home_page_lists_its_own_servers_only(site: Site) -> None:
+    page = site.login("acme-user").get(site.url + "/", timeout=10).text
+    servers = page[page.index('id="servers"') :]
+    assert "web01" in servers and "db01" in servers and "shop01" not in servers
