@@ -140,6 +140,15 @@ def test_a_customer_asks_for_express_help_and_staff_see_it_live(
         row = staff.locator(f'#queue-rows tr[data-id="{ticket_id}"]')
         expect(row).to_be_visible(timeout=2000)  # no reload: the event stream brought it
         expect(row).to_contain_text("acme")
+
+        # The customer's list follows too: staff take it over, the status changes there.
+        page.click("#nav-tickets")
+        expect(page.locator("body")).to_have_attribute("data-sse", "open", timeout=5000)
+        mine = page.locator(f'#open-tickets tr[data-id="{ticket_id}"]')
+        expect(mine).to_contain_text("new")
+        assert vigie(site, "take", str(ticket_id), "--by", "alice").returncode == 0
+        expect(mine).to_contain_text("taken", timeout=2000)
+        expect(mine.locator("td.sla")).to_have_text("met")
     finally:
         staff.context.close()
 

@@ -38,9 +38,11 @@
     }
   }
 
-  // A ticket's page: its history and approvals are read again when it changes.
-  const LIVE_PARTS = ["history-rows", "approvals-live", "status", "sla", "approval"];
-  async function refreshTicket() {
+  // A ticket's page (its history and approvals) and a customer's list of tickets are
+  // read again when a ticket of theirs changes.
+  const LIVE_PARTS = ["history-rows", "approvals-live", "status", "sla", "approval",
+                      "open-tickets", "closed-tickets"];
+  async function refreshParts() {
     const answer = await fetch(window.location.pathname, {credentials: "same-origin"});
     if (!answer.ok) return;
     const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
@@ -56,14 +58,19 @@
     const live = document.getElementById("live");
     if (live) live.textContent = "ticket " + data.id + " " + data.status;
     const ticket = document.getElementById("ticket");
-    if (ticket && String(data.id) === ticket.dataset.id) {
-      refreshTicket();
+    if (ticket) {
+      if (String(data.id) === ticket.dataset.id) refreshParts();
+      return;
+    }
+    if (document.getElementById("open-tickets")) {
+      refreshParts();
       return;
     }
     if (pending === null) pending = setTimeout(refresh, 100);
   }
 
-  if (document.getElementById("queue-rows") || document.getElementById("ticket")) {
+  if (document.getElementById("queue-rows") || document.getElementById("ticket") ||
+      document.getElementById("open-tickets")) {
     const source = new EventSource("/events");
     source.onopen = () => { body.dataset.sse = "open"; };
     source.onerror = () => { body.dataset.sse = "reconnecting"; };
