@@ -343,3 +343,16 @@ def test_the_home_page_lists_its_own_servers_only(site: Site) -> None:
     page = site.login("acme-user").get(site.url + "/", timeout=10).text
     servers = page[page.index('id="servers"') :]
     assert "web01" in servers and "db01" in servers and "shop01" not in servers
+
+
+def test_every_message_id_of_the_templates_is_translated_in_each_catalog() -> None:
+    """The ids a page shows only in some states (an approval waiting, a closed ticket...)
+    are checked here; the dynamic ones (``entry-...``, ``sla-...``) above, as rendered."""
+    folder = Path(i18n.__file__).with_name("templates")
+    literal = re.compile(r"""_\(\s*"([^"]+)"\s*\)""")
+    ids = {m for path in folder.glob("*.html") for m in literal.findall(path.read_text())}
+    assert len(ids) > 50
+    for language in i18n.LANGUAGES:
+        catalog = i18n.translations(language)._catalog  # type: ignore[attr-defined]
+        assert sorted(ids - set(catalog)) == [], language
+        assert all(catalog[i].count("%(") == i.count("%(") for i in ids), language
