@@ -48,3 +48,16 @@ def send_by_apprise(message: Message, urls: tuple[str, ...]) -> None:
             raise DeliveryError(f"alerts.apprise: apprise does not accept this {scheme}:// URL")
     if not sender.notify(body=message.body, title=""):
         raise DeliveryError("apprise: the SMS gateway refused the message or did not answer")
+
+
+def apprise_problem(urls: tuple[str, ...]) -> str | None:
+    """What keeps these apprise URLs from sending (apprise missing, a URL it refuses), or
+    None; nothing is sent."""
+    try:
+        import apprise
+    except ImportError:
+        return "alerts.apprise needs apprise: pip install 'vigie[sms]'"
+    for url in urls:
+        if not apprise.Apprise().add(url.replace("{number}", "32470000000")):
+            return f"alerts.apprise: apprise does not accept this {url.split('://', 1)[0]}:// URL"
+    return None

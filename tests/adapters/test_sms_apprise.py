@@ -99,3 +99,12 @@ def test_a_gateway_that_refuses_is_a_failed_delivery_naming_no_credentials(
     unknown = AlertTransport(apprise=("nosuchservice://x/{number}",))
     deliver([message], unknown, lambda m, error: results.append((m.id, error)))
     assert results[1][1] == "alerts.apprise: apprise does not accept this nosuchservice:// URL"
+
+
+def test_doctor_names_an_apprise_url_it_cannot_use() -> None:
+    from bridge.adapters.sms import apprise_problem
+
+    assert apprise_problem(("json://127.0.0.1:9/sms/{number}",)) is None
+    assert apprise_problem(("nosuchservice://x",)) == (
+        "alerts.apprise: apprise does not accept this nosuchservice:// URL"
+    )
