@@ -1,7 +1,8 @@
 """Customer alerts leave by mail: each outbox message handed to the SMTP relay.
 
 ``vigie send-alerts`` delivers what ``vigie notify`` queued (R14, composed in
-``bridge.domain.alerts``); an SMS is a mail to the email-to-SMS gateway (``sms``).
+``bridge.domain.alerts``); an SMS is a mail to the email-to-SMS gateway, or goes through
+apprise when ``alerts.apprise`` is set (``sms``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from bridge.adapters.sms import DeliveryError, recipient_address
+from bridge.adapters.sms import DeliveryError, recipient_address, send_by_apprise
 from bridge.config.model import AlertTransport
 from bridge.domain.alerts import Message
 
@@ -22,6 +23,20 @@ def deliver(
 ) -> None:
     """Hand each message to the SMTP relay, calling ``done(message, error)`` right after
     each one (error None when sent), so that a run stopped midway resends nothing."""
+    if transport.apprise:
+        # SMS leave through apprise, whatever becomes of the SMTP relay.
+        for message in [m for m in messages if m.channel == "sms"]:
+            try:
+                send_by_apprise(message, transport.apprise)
+            except DeliveryError as error:
+                done(message, str(error))
+            except Exception as error:  # this message only: the others still go
+                done(message, f"{type(error).__name__}: {error}")
+            else:
+                done(message, None)
+        messages = [m for m in messages if m.channel != "sms"]
+        if not messages:
+            return
     import smtplib
     from email.message import EmailMessage
 

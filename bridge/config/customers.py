@@ -21,7 +21,7 @@ from bridge.config.validate import (
     read_phone,
     read_string,
 )
-from bridge.domain.contract import Alerts, Customer, RefundScope, Server
+from bridge.domain.contract import Alerts, Customer, Language, RefundScope, Server
 
 _CUSTOMER_KEYS = (
     "name",
@@ -34,6 +34,7 @@ _CUSTOMER_KEYS = (
     "servers",
     "close_on_recovery",
     "billing",
+    "language",
 )
 
 
@@ -65,6 +66,13 @@ def read_customers(
         )
         flat_fee = check.field(data, "flat_fee", path, read_optional_money, None)
         close = check.field(data, "close_on_recovery", path, read_boolean, False)
+        language = check.field(
+            data,
+            "language",
+            path,
+            lambda v: None if v is None else read_choice(Language)(v),
+            None,
+        )
         alerts = _alerts(check, data.get("alerts"), f"{path}.alerts")
         servers = _servers(check, data.get("servers"), f"{path}.servers", level_names)
         billing = (
@@ -95,6 +103,7 @@ def read_customers(
             alerts=alerts,
             close_on_recovery=close,
             billing=billing,
+            language=cast("Language | None", language),
         )
     return customers
 

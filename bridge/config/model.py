@@ -55,6 +55,10 @@ class AlertTransport:
     sender: str = "vigie@localhost"
     sms_gateway: str | None = None  # e.g. "{number}@sms.example"; None: SMS not sent
     timeout: float = 10.0
+    # The admin's wording of alerts: LANG/NAME.subject|body|sms files (alert_texts).
+    templates: Path | None = None
+    # SMS through apprise URLs (the `sms` extra) instead of the email-to-SMS gateway.
+    apprise: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ class WebSettings:
     failed_login_window: timedelta = timedelta(minutes=15)
     # The account named by this header of a reverse proxy on loopback (None: off).
     trusted_header: str | None = None
+    # The portal's address as customers reach it, for the links in approval requests.
+    public_url: str | None = None
 
 
 @dataclass(frozen=True)

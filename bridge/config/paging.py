@@ -38,7 +38,7 @@ def read_paging(
     levels: Mapping[str, object],
     customers: Mapping[str, Customer],
     holidays: str | None,
-    web_listen: str | None,
+    web_base: str | None,
 ) -> Paging | None:
     """The ``paging:`` mapping, or None when absent or wrong (each problem names its key)."""
     if raw is None:
@@ -51,7 +51,7 @@ def read_paging(
     names = set(people)
     rota = _rota(check, data.get("rota", {}), tz or ZoneInfo("UTC"), names, holidays)
     policies = _policies(check, data.get("policy", {}), levels, names)
-    default_base = f"http://{web_listen}" if web_listen else "http://127.0.0.1:8080"
+    default_base = web_base or "http://127.0.0.1:8080"
     link_base = check.field(data, "link_base", "paging", read_url, default_base)
     catch_up = check.field(
         data, "catch_up", "paging", read_duration(allow_zero=False), _DEFAULT_CATCH_UP

@@ -105,7 +105,7 @@ def parse_config(
     customers = read_customers(check, top.get("customers", {}), raw_levels or {})
     icinga = None if top.get("icinga") is None else _icinga(check, top["icinga"], base_dir)
     reopen_within = _reopen_within(check, top.get("tickets", {}))
-    alerts = _alert_transport(check, top.get("alerts", {}))
+    alerts = _alert_transport(check, top.get("alerts", {}), base_dir)
     provider = read_provider(check, top.get("provider"))
     if provider is None and "provider" not in top:
         for customer in customers.values():
@@ -120,21 +120,28 @@ def parse_config(
         levels=raw_levels or {},
         customers=customers,
         holidays=business_hours.holidays if business_hours is not None else None,
-        web_listen=web.listen if web is not None else None,
+        # Pages link to the web queue as staff reach it: its public address when it has one.
+        web_base=(web.public_url or f"http://{web.listen}") if web is not None else None,
     )
-    if paging is not None and alerts is not None and alerts.sms_gateway is None:
+    if (
+        paging is not None
+        and alerts is not None
+        and alerts.sms_gateway is None
+        and not alerts.apprise
+    ):
         for person in paging.people.values():
             if person.sms:
                 check.add(
                     f"paging.people.{person.name}.sms",
                     "an SMS number given, but alerts.sms_gateway is not set: no SMS could be sent",
                 )
-    if alerts is not None and alerts.sms_gateway is None:
+    if alerts is not None and alerts.sms_gateway is None and not alerts.apprise:
         for customer in customers.values():
             if customer.alerts.sms:
                 check.add(
                     f"customers.{customer.id}.alerts.sms",
-                    "SMS numbers given, but alerts.sms_gateway is not set: no SMS could be sent",
+                    "SMS numbers given, but neither alerts.sms_gateway nor alerts.apprise is "
+                    "set: no SMS could be sent",
                 )
 
     if check.problems:
@@ -315,11 +322,14 @@ def _icinga(check: Checker, raw: object, base_dir: Path | None) -> IcingaApi | N
     return IcingaApi(url, user, password_file, ca_file, verify, timeout)
 
 
-def _alert_transport(check: Checker, raw: object) -> AlertTransport | None:
+def _alert_transport(check: Checker, raw: object, base_dir: Path | None) -> AlertTransport | None:
     problems_before = len(check.problems)
     path = "alerts"
     data = check.mapping(
-        raw, path, (), ("smtp_host", "smtp_port", "sender", "sms_gateway", "timeout")
+        raw,
+        path,
+        (),
+        ("smtp_host", "smtp_port", "sender", "sms_gateway", "timeout", "templates", "apprise"),
     )
     if data is None:
         return None
@@ -328,10 +338,34 @@ def _alert_transport(check: Checker, raw: object) -> AlertTransport | None:
     sender = check.field(data, "sender", path, read_string, "vigie@localhost")
     gateway = check.field(data, "sms_gateway", path, _sms_gateway, None)
     timeout = check.field(data, "timeout", path, read_timeout, 10.0)
+    templates = check.field(data, "templates", path, _templates_folder(base_dir), None)
+    apprise = check.field(data, "apprise", path, read_list_of(_apprise_url, "apprise URLs"), ())
     if len(check.problems) > problems_before:
         return None
     assert host is not None and port is not None and sender is not None and timeout is not None
-    return AlertTransport(host, port, sender, gateway, timeout)
+    assert apprise is not None
+    return AlertTransport(host, port, sender, gateway, timeout, templates, apprise)
+
+
+def _templates_folder(base_dir: Path | None) -> Callable[[object], Path | None]:
+    read = read_optional_path(base_dir)
+
+    def folder(value: object) -> Path | None:
+        found = read(value)
+        if found is not None and not found.is_dir():
+            raise ValueError(f"must be a folder of LANG/NAME.subject|body|sms files: {found}")
+        return found
+
+    return folder
+
+
+def _apprise_url(value: object) -> str:
+    # An apprise URL names its service by its scheme (twilio://, vonage://, ...); it holds
+    # the gateway's credentials, so this file's mode matters (0640, as documented).
+    text = read_string(value)
+    if "://" not in text or any(c.isspace() for c in text):
+        raise ValueError(f"must be an apprise URL like twilio://..., got {text.split(':')[0]!r}")
+    return text
 
 
 def _port(value: object) -> int:

@@ -14,6 +14,7 @@ _KEYS = (
     "max_failed_logins",
     "failed_login_window",
     "trusted_header",
+    "public_url",
 )
 _HEADER = re.compile(r"[A-Za-z0-9-]+")
 
@@ -49,11 +50,12 @@ def read_web(check: Checker, raw: object) -> WebSettings | None:
     )
     window = check.field(data, "failed_login_window", "web", positive, default.failed_login_window)
     header = check.field(data, "trusted_header", "web", _header_name, None)
+    public_url = check.field(data, "public_url", "web", _public_url, None)
     if len(check.problems) > before:
         return None
     assert listen is not None and warning is not None and lifetime is not None
     assert failures is not None and window is not None
-    return WebSettings(listen, warning, lifetime, failures, window, header)
+    return WebSettings(listen, warning, lifetime, failures, window, header, public_url)
 
 
 def _header_name(value: object) -> str | None:
@@ -62,3 +64,11 @@ def _header_name(value: object) -> str | None:
     if not isinstance(value, str) or not _HEADER.fullmatch(value):
         raise ValueError(f"must be an HTTP header name like X-Remote-User, got {shown(value)}")
     return value.lower()
+
+
+def _public_url(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+        raise ValueError(f"must be an address like https://portal.example, got {shown(value)}")
+    return value.rstrip("/")

@@ -12,11 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
+from bridge.domain.alert_texts import TextsOf, default_texts, render
 from bridge.domain.contract import Customer
 from bridge.domain.tickets import Ticket
 from bridge.domain.times import to_display
-
-SMS_LENGTH = 160
 
 
 @dataclass(frozen=True)
@@ -32,37 +31,35 @@ class Message:
 
 
 def compose(
-    customers: Mapping[str, Customer], tz: tzinfo, ticket: Ticket, entry: str
+    customers: Mapping[str, Customer],
+    tz: tzinfo,
+    ticket: Ticket,
+    entry: str,
+    texts: TextsOf = default_texts,
+    link: str | None = None,
 ) -> Sequence[tuple[str, str, str, str]]:
-    """The (channel, recipient, subject, body) messages a ticket event owes its customer."""
+    """The (channel, recipient, subject, body) messages a ticket event owes its customer,
+    in its language (``texts(language, name)``, the built-in wording by default); ``link``
+    is the ticket's page on the portal, when it has a public address."""
     customer = customers.get(ticket.customer or "")
     if customer is None or ticket.kind != "incident":
         return ()
     alerts = customer.alerts
     if not alerts.email and not alerts.sms:
         return ()
-    what = "recovered" if entry == "recovery" else "problem"
-    subject = f"[{customer.name}] ticket #{ticket.id}: {ticket.key} {what}"
-    body = _body(ticket, what, tz)
-    sms = f"#{ticket.id} {ticket.key} {what}: {ticket.subject}"[:SMS_LENGTH]
+    name = "recovered" if entry == "recovery" else "problem"
+    values = {
+        "ticket": str(ticket.id),
+        "customer": customer.name,
+        "key": ticket.key or ticket.server or "-",
+        "subject": ticket.subject,
+        "level": ticket.level,
+        "since": to_display(ticket.reference_at, tz),
+        "deadline": to_display(ticket.deadline_at, tz) if name == "problem" else None,
+        "recovered": to_display(ticket.recovered_at, tz) if name == "recovered" else None,
+        "link": link,
+    }
+    subject, body, sms = render(texts(customer.language, name), values)
     messages = [("email", address, subject, body) for address in alerts.email]
     messages += [("sms", number, subject, sms) for number in alerts.sms]
     return messages
-
-
-def _body(ticket: Ticket, what: str, tz: tzinfo) -> str:
-    lines = [
-        f"Ticket #{ticket.id}: {ticket.subject}",
-        "",
-        f"Server:     {ticket.server}" + (f", service {ticket.service}" if ticket.service else ""),
-        f"Since:      {to_display(ticket.reference_at, tz)}",
-    ]
-    if what == "problem" and ticket.deadline_at is not None:
-        lines.append(
-            f"Taken over by {to_display(ticket.deadline_at, tz)} at the latest "
-            f"(level {ticket.level})."
-        )
-    if what == "recovered":
-        lines.append(f"Recovered:  {to_display(ticket.recovered_at, tz)}")
-    lines += ["", "We are on it; every incident is debriefed once closed."]
-    return "\n".join(lines) + "\n"

@@ -142,6 +142,8 @@ class Customer:
     alerts: Alerts = field(default_factory=Alerts)
     close_on_recovery: bool = False
     billing: Buyer | None = None  # the buyer of its e-invoices
+    # The portal's, the alerts' and the approval requests' language (None: English).
+    language: Language | None = None
 
 
 # R7, R9, R10, R13: the offer's numbers, used for any rate the file leaves out.

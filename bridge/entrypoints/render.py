@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import tzinfo
 from typing import Any
 
+from bridge.domain.portal import ApprovalRequest
 from bridge.domain.tickets import Approval, HistoryEntry, Ticket, Work
 from bridge.domain.times import to_display
 
@@ -93,3 +94,19 @@ def work_json(work: Work, tz: tzinfo) -> dict[str, Any]:
 def approval_json(approval: Approval, tz: tzinfo) -> dict[str, Any]:
     """One approval as JSON."""
     return {"at": to_display(approval.at, tz), "by": approval.by}
+
+
+def request_json(request: ApprovalRequest, tz: tzinfo) -> dict[str, Any]:
+    """One approval request (R11) with the customer's answer as JSON; money as text."""
+    return {
+        "id": request.id,
+        "minutes": request.minutes,
+        "quarters": request.quarters,
+        "rate": str(request.rate),
+        "amount": str(request.amount),
+        "asked_by": request.asked_by,
+        "asked_at": to_display(request.asked_at, tz),
+        "decision": request.decision,
+        "decided_by": request.decided_by,
+        "decided_at": to_display(request.decided_at, tz),
+    }

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bridge.adapters.icinga_api import IcingaApiError, application_status
 from bridge.adapters.mail import relay_answers
-from bridge.adapters.sms import DeliveryError
+from bridge.adapters.sms import DeliveryError, apprise_problem
 from bridge.config import cache
 from bridge.config.model import Config
 from bridge.store import journal, spool
@@ -34,13 +34,16 @@ class Finding:
 
 def diagnose(config: Config, config_file: Path) -> list[Finding]:
     """Every finding, in the order a notification meets them."""
-    return [
+    found = [
         _store(config),
         _spool(config),
         _cache(config_file),
         _icinga(config),
         _relay(config),
     ]
+    if config.alerts.apprise:
+        found.append(_apprise(config))
+    return found
 
 
 def _store(config: Config) -> Finding:
@@ -110,3 +113,11 @@ def _relay(config: Config) -> Finding:
     except DeliveryError as error:
         return Finding("relay", False, f"{error} (alerts: of {', '.join(alerted)})")
     return Finding("relay", True, greeting)
+
+
+def _apprise(config: Config) -> Finding:
+    """Whether apprise is installed and takes every ``alerts.apprise`` URL (nothing sent)."""
+    problem = apprise_problem(config.alerts.apprise)
+    if problem is not None:
+        return Finding("apprise", False, problem)
+    return Finding("apprise", True, f"{len(config.alerts.apprise)} URL(s) accepted by apprise")

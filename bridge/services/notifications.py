@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from bridge.adapters.alert_templates import texts_from
 from bridge.config.calendar import business_calendar
 from bridge.config.model import Config, ConfigError
 from bridge.domain.alerts import compose
@@ -80,7 +81,12 @@ def record_notification(uow: UnitOfWork, config: Config, event: Event, now: date
             )
         if ticket is not None:  # opened or recovered: the customer is told (R14)
             for channel, recipient, subject, body in compose(
-                config.customers, config.timezone, ticket, decision.entry
+                config.customers,
+                config.timezone,
+                ticket,
+                decision.entry,
+                texts_from(config.alerts.templates),
+                portal_link(config, ticket.id),
             ):
                 repo.add_message(ticket.id, channel, recipient, subject, body, now)
         uow.commit()
@@ -195,3 +201,9 @@ def replay_spool(
 def waiting(config: Config, spooled: Path) -> bool:
     """Whether events still wait in the journal or the spool (a cheap look)."""
     return journal.pending(journal.journal_folder(config.store_path)) or spool.pending(spooled)
+
+
+def portal_link(config: Config, ticket_id: int) -> str | None:
+    """The ticket's page on the portal, when ``web.public_url`` says where that is."""
+    base = config.web.public_url
+    return None if base is None else f"{base}/tickets/{ticket_id}"

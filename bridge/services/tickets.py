@@ -7,20 +7,24 @@ operation may go on, write, commit, and return the record written. A refusal is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 from bridge.config.calendar import business_calendar
 from bridge.config.model import Config
 from bridge.domain.contract import Customer
+from bridge.domain.portal import NewAttachment, attachment_problem
 from bridge.domain.refusals import (
     Invalid,
+    Refusal,
     may_close,
     may_log_work,
     may_take,
     not_before_reference,
 )
 from bridge.domain.tickets import Approval, Category, HistoryEntry, Ticket, Work, request_ticket
+from bridge.services.approvals import ask_approval
 from bridge.services.errors import Rejected
 from bridge.store.unit_of_work import UnitOfWork
 
@@ -44,11 +48,17 @@ def open_request(
     express: bool,
     by: str | None,
     now: datetime,
+    description: str | None = None,
+    attachments: Sequence[NewAttachment] = (),
 ) -> Ticket:
-    """Open a ticket for a customer's request (R2: its reference time is when received)."""
+    """Open a ticket for a customer's request (R2: its reference time is when received),
+    with the description and files the customer sent, all in one transaction."""
     customer = customer_of(config, customer_id)
     if not subject.strip():
         raise Rejected(Invalid("--subject: empty"))
+    problem = attachment_problem(attachments)
+    if problem is not None:
+        raise Rejected(Invalid(problem))
     if server is not None and server not in customer.servers:
         known = ", ".join(sorted(customer.servers)) or "none"
         raise Rejected(
@@ -63,6 +73,12 @@ def open_request(
         uow.tickets.add_entry(
             ticket_id, new.key, new.reference_at, now, "opened", actor=by, comment=new.subject
         )
+        if description and description.strip():
+            uow.tickets.add_entry(
+                ticket_id, None, new.reference_at, now, "comment", actor=by, comment=description
+            )
+        for attachment in attachments:
+            uow.portal.add_attachment(ticket_id, attachment, by, now)
         ticket = uow.tickets.get(ticket_id)
         uow.commit()
     return ticket
@@ -134,6 +150,11 @@ def log_work(
             config.rates,
             config.timezone,
         )
+        if isinstance(verdict, Refusal) and verdict.rule == "R11":
+            # The customer is asked at once (R11, R14): the refusal says so.
+            asked = ask_approval(uow, config, ticket, minutes, kind, by, now)
+            uow.commit()
+            raise Rejected(Refusal("R11", f"{verdict.message}; {asked}"))
         if verdict is not None:
             raise Rejected(verdict)
         work = uow.tickets.add_work(ticket_id, minutes, by, at, kind, note, now)
@@ -153,6 +174,10 @@ def approve(
         if verdict is not None:
             raise Rejected(verdict)
         approval = uow.tickets.add_approval(ticket_id, by, at, now)
+        # An approval given by phone answers what the portal asked too (R11).
+        for request in uow.portal.requests(ticket_id):
+            if request.pending:
+                uow.portal.decide(request.id, "approved", by, at)
         uow.tickets.add_entry(ticket_id, None, at, now, "approved", actor=by)
         uow.commit()
     return approval

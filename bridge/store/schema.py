@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bridge.store.errors import StoreUnavailable, unavailable
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Under Icinga's 30 s timeout of the notification command: a notify waiting longer for
 # the lock gives up and spools the event rather than being killed with it unrecorded.
 BUSY_TIMEOUT_SECONDS = 20.0
@@ -174,7 +174,50 @@ CREATE INDEX IF NOT EXISTS failed_logins_user ON failed_logins (user, at);
 CREATE INDEX IF NOT EXISTS failed_logins_address ON failed_logins (address, at);
 """
 
-_APPEND_ONLY = ("events", "work", "approvals", "outbox", "deliveries", "issued_documents")
+# Version 5: the customer portal: files sent with a request, and approval requests (R11)
+# with the customer's answer. All append-only: an answer is a row of its own.
+_UPGRADE_TO_5 = """
+CREATE TABLE IF NOT EXISTS attachments (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+    name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size INTEGER NOT NULL CHECK (size > 0),
+    content BLOB NOT NULL,
+    by TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attachments_ticket ON attachments (ticket_id);
+CREATE TABLE IF NOT EXISTS approval_requests (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+    minutes INTEGER NOT NULL CHECK (minutes > 0),
+    quarters INTEGER NOT NULL,
+    rate TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    asked_by TEXT NOT NULL,
+    asked_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS approval_requests_ticket ON approval_requests (ticket_id);
+CREATE TABLE IF NOT EXISTS approval_decisions (
+    request_id INTEGER PRIMARY KEY REFERENCES approval_requests (id),
+    decision TEXT NOT NULL CHECK (decision IN ('approved', 'declined')),
+    by TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+"""
+
+_APPEND_ONLY = (
+    "events",
+    "work",
+    "approvals",
+    "outbox",
+    "deliveries",
+    "issued_documents",
+    "attachments",
+    "approval_requests",
+    "approval_decisions",
+)
 
 
 def migrate(db: sqlite3.Connection, path: Path) -> None:
@@ -222,6 +265,9 @@ def _upgrade(db: sqlite3.Connection, path: Path) -> None:
             db.execute(statement)
     if version < 4:
         for statement in _statements(_UPGRADE_TO_4):
+            db.execute(statement)
+    if version < 5:
+        for statement in _statements(_UPGRADE_TO_5):
             db.execute(statement)
     for table in _APPEND_ONLY:
         for verb in ("UPDATE", "DELETE"):

@@ -24,6 +24,7 @@ TYPE_CHECKING = False  # mypy reads it as true; importing typing costs notify st
 if TYPE_CHECKING:
     from bridge.store.accounts import Accounts
     from bridge.store.issued import IssuedDocuments
+    from bridge.store.portal import Portal
 
 
 class UnitOfWork:
@@ -64,6 +65,14 @@ class UnitOfWork:
 
         assert self._db is not None, "accounts outside the with block"
         return Accounts(self._db)
+
+    @property
+    def portal(self) -> Portal:
+        """The customer portal's attachments and approval requests, in this transaction."""
+        from bridge.store.portal import Portal
+
+        assert self._db is not None, "portal outside the with block"
+        return Portal(self._db)
 
     def __exit__(
         self,

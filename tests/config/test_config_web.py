@@ -61,3 +61,22 @@ def test_the_trusted_header() -> None:
     with pytest.raises(ConfigError) as raised:
         parsed({"trusted_header": "X Remote: User"})
     assert raised.value.problems[0].startswith("web.trusted_header: must be an HTTP header")
+
+
+def test_public_url_is_an_http_address() -> None:
+    assert parsed({"public_url": "https://portal.example/"}).public_url == "https://portal.example"
+    with pytest.raises(ConfigError, match=r"web\.public_url: must be an address like"):
+        parsed({"public_url": "portal.example"})
+
+
+def test_alert_templates_and_apprise_urls_are_checked(tmp_path: Any) -> None:
+    base = {"levels": dict(LEVELS_DATA)}
+    found = parse_config(
+        {**base, "alerts": {"templates": str(tmp_path), "apprise": ["json://127.0.0.1/{number}"]}},
+        "test",
+    ).alerts
+    assert found.templates == tmp_path and found.apprise == ("json://127.0.0.1/{number}",)
+    with pytest.raises(ConfigError, match=r"alerts\.templates: must be a folder"):
+        parse_config({**base, "alerts": {"templates": str(tmp_path / "none")}}, "test")
+    with pytest.raises(ConfigError, match=r"alerts\.apprise: item 1: must be an apprise URL"):
+        parse_config({**base, "alerts": {"apprise": ["not a url"]}}, "test")

@@ -69,8 +69,10 @@ def test_work_past_the_threshold_is_refused_until_approved(
     before = count_rows(config_file)
     refused = vigie("log", "2", "--minutes", "50", "--by", "bob")
     assert_one_line_error(refused, 1, "R11", "threshold of 6 quarters", "vigie approve 2")
-    assert count_rows(config_file) == before
-    assert len(as_json(vigie("show", "2", "--format", "json"))["work"]) == 1
+    # Nothing logged; the only entry added is the approval asked of the customer (R11).
+    assert count_rows(config_file) == (before[0], before[1] + 1)
+    first = as_json(vigie("show", "2", "--format", "json"))
+    assert len(first["work"]) == 1 and first["history"][-1]["type"] == "approval_asked"
     # Updates are never billed (R6), so they never need approval.
     assert (
         vigie("log", "2", "--minutes", "120", "--by", "bob", "--category", "update").returncode == 0

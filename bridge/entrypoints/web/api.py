@@ -15,9 +15,16 @@ from starlette.responses import JSONResponse, Response
 
 from bridge.domain.accounts import may_see, visible_customer
 from bridge.domain.refusals import Refusal
-from bridge.entrypoints.render import approval_json, history_json, ticket_json, work_json
-from bridge.entrypoints.web import auth, events
+from bridge.entrypoints.render import (
+    approval_json,
+    history_json,
+    request_json,
+    ticket_json,
+    work_json,
+)
+from bridge.entrypoints.web import auth, events, portal
 from bridge.entrypoints.web.actions import BadForm, perform
+from bridge.services import approvals
 from bridge.services import tickets as services
 from bridge.services.accounts import Session
 from bridge.services.billing import breached
@@ -75,6 +82,12 @@ async def ticket(request: Request) -> Response:
     data["history"] = [history_json(entry, tz) for entry in found.history]
     data["work"] = [work_json(item, tz) for item in found.work]
     data["approvals"] = [approval_json(item, tz) for item in found.approvals]
+    extra = await run_in_threadpool(approvals.portal_file, auth.reading(request), ticket_id)
+    data["approval_requests"] = [request_json(item, tz) for item in extra.requests]
+    data["attachments"] = [
+        {"id": a.id, "name": a.name, "size": a.size, "media_type": a.media_type}
+        for a in extra.attachments
+    ]
     return JSONResponse(data)
 
 
@@ -95,7 +108,9 @@ async def act(request: Request) -> Response:
     if found is None or not may_see(session.user, found.ticket):
         return JSONResponse({"error": f"no ticket {ticket_id}"}, 404)
     if not session.user.is_staff:
-        return JSONResponse({"error": "staff only"}, 403)
+        return await portal.act_by_api(
+            request, session.user, ticket_id, request.path_params["action"]
+        )
     try:
         fields = await request.json() if await request.body() else {}
     except ValueError:

@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bridge.config.model import Config
-from bridge.entrypoints.web import api, events, months, pages
+from bridge.entrypoints.web import api, events, money, months, pages, portal
 
 # The page's own script and style only: an injected <script> could not run even if it got
 # past the templates' escaping.
@@ -76,6 +76,13 @@ def create_app(config: Config) -> Starlette:
         Route("/login", pages.login, methods=["POST"]),
         Route("/logout", pages.logout, methods=["POST"]),
         Route("/tickets/{ticket_id:int}", pages.ticket_page),
+        Route("/help", portal.help_form, methods=["GET"]),
+        Route("/help", portal.ask_for_help, methods=["POST"]),
+        Route("/money", money.money_page),
+        Route(
+            "/tickets/{ticket_id:int}/attachments/{attachment_id:int}",
+            pages.attachment,
+        ),
         Route(
             "/tickets/{ticket_id:int}/{action:str}",
             pages.act,

@@ -19,12 +19,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from bridge.domain.accounts import visible_customer
 from bridge.domain.billing import BillingError, Document, parse_month, parse_quarter
 from bridge.entrypoints.documents import document_csv, document_dict, sla_dicts
-from bridge.entrypoints.web import auth
+from bridge.entrypoints.web import auth, portal
 from bridge.entrypoints.web.pages import render
 from bridge.services import billing
 from bridge.services.errors import Rejected
 
 FORMATS = ("html", "json", "csv")
+DOCUMENT_FORMATS = (*FORMATS, "ubl", "pdf")
 
 
 def _download(
@@ -48,9 +49,9 @@ def _download(
     return Response(csv_text, media_type="text/csv; charset=utf-8", headers=headers)
 
 
-def _format(request: Request) -> str | None:
+def _format(request: Request, allowed: Sequence[str] = FORMATS) -> str | None:
     fmt = request.query_params.get("format", "html")
-    return fmt if fmt in FORMATS else None
+    return fmt if fmt in allowed else None
 
 
 async def sla_page(request: Request) -> Response:
@@ -92,15 +93,17 @@ async def document_page(request: Request) -> Response:
     session = await auth.session_of(request)
     if session is None:
         return RedirectResponse("/login", status_code=303)
-    fmt = _format(request)
+    fmt = _format(request, DOCUMENT_FORMATS)
     if fmt is None:
-        return PlainTextResponse(f"format: one of {', '.join(FORMATS)}", 400)
+        return PlainTextResponse(f"format: one of {', '.join(DOCUMENT_FORMATS)}", 400)
     customer, period = request.path_params["customer"], request.path_params["period"]
     allowed, _ = visible_customer(session.user, customer)
     config = auth.config_of(request)
     if not allowed or customer not in config.customers:
         return PlainTextResponse(f"no customer {customer}", 404)
     statement = request.url.path.startswith("/statements/")
+    if fmt in ("ubl", "pdf"):
+        return await _einvoice(request, customer, period, statement, fmt)
     try:
         if statement:
             year, number = parse_month(period)
@@ -128,10 +131,68 @@ async def document_page(request: Request) -> Response:
     if fmt != "html":
         data = document_dict(document, config.timezone)
         return _download(data, None, document_csv(document, tz=config.timezone), name, fmt)
+    from bridge.entrypoints.web.money import einvoice_formats
+
+    formats = ["csv", "json", *einvoice_formats(request, customer)]
+    doc = document_dict(document, config.timezone)
+    if session.user.role == "customer":
+        return portal.page(
+            request,
+            "document.html",
+            session.user,
+            session.csrf,
+            name=name,
+            doc=doc,
+            formats=formats,
+        )
     return render(
-        "document.html",
-        user=session.user,
-        csrf=session.csrf,
-        name=name,
-        doc=document_dict(document, config.timezone),
+        "document.html", user=session.user, csrf=session.csrf, name=name, doc=doc, formats=formats
+    )
+
+
+async def _einvoice(
+    request: Request, customer: str, period: str, statement: bool, fmt: str
+) -> Response:
+    """A statement or invoice as its e-invoice draft (UBL or PDF), as ``vigie statement
+    --format ubl|pdf`` makes it; 404 when the billing side cannot make one here."""
+    from bridge.entrypoints.web.money import einvoice_formats
+
+    if fmt not in einvoice_formats(request, customer):
+        return PlainTextResponse(f"no {fmt} document for {customer}", 404)
+    from bridge.services import einvoicing
+
+    source = "statement" if statement else "invoice"
+    try:
+        year, number = parse_month(period) if statement else parse_quarter(period)
+    except BillingError as error:
+        return PlainTextResponse(f"period: {error}", 400)
+    config = auth.config_of(request)
+    try:
+        found = await run_in_threadpool(
+            einvoicing.drafts,
+            auth.reading(request),
+            config,
+            customer,
+            False,
+            einvoicing.Period(source, year, number),
+            auth.now(),
+        )
+    except Rejected as error:
+        return PlainTextResponse(str(error), 400)
+    if not found or found[0].einvoice is None:
+        return PlainTextResponse(f"no {fmt} document for {customer} {period}", 404)
+    name = f"{source}-{customer}-{period}-draft"
+    if fmt == "ubl":
+        return Response(
+            found[0].ubl,
+            media_type="application/xml",
+            headers={"Content-Disposition": f'attachment; filename="{name}.xml"'},
+        )
+    from bridge.adapters.pdf import render_pdf
+
+    content = await run_in_threadpool(render_pdf, found[0].einvoice)
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
     )

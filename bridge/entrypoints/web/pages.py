@@ -18,10 +18,10 @@ from bridge.domain.accounts import LoginPolicy, may_see, visible_customer
 from bridge.domain.refusals import Refusal
 from bridge.domain.tickets import CATEGORIES
 from bridge.entrypoints.render import ticket_json
-from bridge.entrypoints.web import auth
+from bridge.entrypoints.web import auth, i18n, portal
 from bridge.entrypoints.web.actions import MAX_TEXT, BadForm, perform
 from bridge.entrypoints.web.views import TEMPLATES, row_view
-from bridge.services import accounts, queue
+from bridge.services import accounts, approvals, queue
 from bridge.services import tickets as services
 from bridge.services.billing import breached
 from bridge.services.errors import Rejected
@@ -36,8 +36,22 @@ def render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
 
 def _login_page(request: Request, error: str | None = None, status: int = 200) -> Response:
     token = auth.login_token(request)
-    response = render("login.html", status, user=None, login_csrf=token, error=error)
+    language = i18n.language_of(request, auth.config_of(request), None)
+    response = render(
+        "login.html",
+        status,
+        user=None,
+        login_csrf=token,
+        error=error,
+        _=i18n.gettext_of(language),
+        language=language,
+        languages=i18n.LANGUAGE_NAMES,
+    )
     auth.set_login_cookie(request, response, token)
+    if request.query_params.get("lang") == language:
+        response.set_cookie(
+            i18n.LANGUAGE_COOKIE, language, httponly=True, samesite="strict", path="/"
+        )
     return response
 
 
@@ -118,6 +132,8 @@ async def queue_page(request: Request) -> Response:
     session = await auth.session_of(request)
     if session is None:
         return RedirectResponse("/login", status_code=303)
+    if session.user.role == "customer":
+        return await portal.home(request, session.user, session.csrf)
     config = auth.config_of(request)
     search = (request.query_params.get("q") or "").strip()
     user = session.user
@@ -168,7 +184,10 @@ async def ticket_page(
         found = None
     if found is None or not may_see(session.user, found.ticket):
         return PlainTextResponse(f"no ticket {ticket_id}", 404)
+    if session.user.role == "customer":
+        return await portal.ticket_page(request, session.user, session.csrf, found, message, status)
     ticket = found.ticket
+    extra = await run_in_threadpool(approvals.portal_file, auth.reading(request), ticket_id)
     data = ticket_json(ticket, breached(ticket, auth.now()), config.timezone)
     return render(
         "ticket.html",
@@ -180,6 +199,8 @@ async def ticket_page(
         history=found.history,
         work=found.work,
         approvals=found.approvals,
+        attachments=extra.attachments,
+        requests=extra.requests,
         categories=CATEGORIES,
         message=message,
         message_class=kind,
@@ -207,7 +228,7 @@ async def act(request: Request) -> Response:
     if visible is None or not may_see(user, visible.ticket):
         return PlainTextResponse(f"no ticket {ticket_id}", 404)
     if not user.is_staff:
-        return PlainTextResponse("staff only", 403)
+        return await portal.act_on_page(request, user, session.csrf, visible, action, form)
     try:
         await perform(request, user, ticket_id, action, form)
     except BadForm as bad:
@@ -229,3 +250,18 @@ def _kept(form: Mapping[str, object]) -> dict[str, str]:
         for key, value in form.items()
         if key != "csrf" and isinstance(value, str)
     }
+
+
+async def attachment(request: Request) -> Response:
+    """GET /tickets/ID/attachments/N: a file kept with a ticket the account may see."""
+    session = await auth.session_of(request)
+    if session is None:
+        return PlainTextResponse("log in first", 401)
+    ticket_id = int(request.path_params["ticket_id"])
+    try:
+        found = await run_in_threadpool(services.show, auth.reading(request), ticket_id)
+    except NotFound:
+        found = None
+    if found is None or not may_see(session.user, found.ticket):
+        return PlainTextResponse(f"no ticket {ticket_id}", 404)
+    return await portal.attachment(request, ticket_id)

@@ -67,5 +67,13 @@ def this_month() -> str:
     return datetime.now(UTC).strftime("%Y-%m")
 
 
+def english(message: str) -> str:
+    """Staff pages are in English (the portal's catalog: some ids are keys, ``sla-met``)."""
+    from bridge.entrypoints.web.i18n import gettext_of
+
+    return gettext_of("en")(message)
+
+
 TEMPLATES.globals["shown"] = shown
+TEMPLATES.globals["_"] = english
 TEMPLATES.globals["this_month"] = this_month

@@ -80,9 +80,10 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def make_store(folder: Path) -> tuple[Path, Config, dict[str, str]]:
-    """The example configuration with a store in ``folder``, its accounts and their tokens."""
-    config_file = write_config(folder)
+def make_store(folder: Path, **changes: Any) -> tuple[Path, Config, dict[str, str]]:
+    """The example configuration with a store in ``folder`` (and ``changes`` at its top
+    level), its accounts and their tokens."""
+    config_file = write_config(folder, **changes)
     config = load_config(config_file)
     now = datetime.now(UTC)
     tokens: dict[str, str] = {}
@@ -93,12 +94,19 @@ def make_store(folder: Path) -> tuple[Path, Config, dict[str, str]]:
     return config_file, config, tokens
 
 
-@contextmanager
-def serve(config: Config) -> Iterator[str]:
-    """Serve the app on a free 127.0.0.1 port until the block ends; its base URL."""
+def loopback_socket() -> socket.socket:
+    """A socket bound to a free 127.0.0.1 port (its address known before the app starts)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@contextmanager
+def serve(config: Config, sock: socket.socket | None = None) -> Iterator[str]:
+    """Serve the app on ``sock`` (a free 127.0.0.1 port by default) until the block ends;
+    its base URL."""
+    sock = sock or loopback_socket()
     port = sock.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(

@@ -13,41 +13,14 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.entrypoints.web.harness import PASSWORD, Site, notify, ticket_of
 from tests.vigie_command import ROOT, VIGIE, clean_env
 
-CHROMIUM = "/usr/bin/chromium"
-# Playwright adds --headless, --no-sandbox and turns background networking off; this keeps
-# Chromium from resolving any name but loopback (it still asks for Google's hosts otherwise).
-CHROMIUM_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 ARTIFACTS = Path(os.environ.get("VIGIE_TEST_ARTIFACTS", ROOT / "test-artifacts"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One Chromium for the module."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser context (no cookies) and its page."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def log_in(page: Page, site: Site, name: str = "alice") -> None:

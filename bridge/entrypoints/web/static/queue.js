@@ -38,14 +38,39 @@
     }
   }
 
+  // A ticket's page (its history and approvals) and a customer's list of tickets are
+  // read again when a ticket of theirs changes.
+  const LIVE_PARTS = ["history-rows", "approvals-live", "status", "sla", "approval",
+                      "open-tickets", "closed-tickets"];
+  async function refreshParts() {
+    const answer = await fetch(window.location.pathname, {credentials: "same-origin"});
+    if (!answer.ok) return;
+    const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+    for (const id of LIVE_PARTS) {
+      const here = document.getElementById(id);
+      const there = fresh.getElementById(id);
+      if (here && there) here.innerHTML = there.innerHTML;
+    }
+  }
+
   function changed(event) {
     const data = JSON.parse(event.data);
-    document.getElementById("live").textContent =
-      "ticket " + data.id + " " + data.status;
+    const live = document.getElementById("live");
+    if (live) live.textContent = "ticket " + data.id + " " + data.status;
+    const ticket = document.getElementById("ticket");
+    if (ticket) {
+      if (String(data.id) === ticket.dataset.id) refreshParts();
+      return;
+    }
+    if (document.getElementById("open-tickets")) {
+      refreshParts();
+      return;
+    }
     if (pending === null) pending = setTimeout(refresh, 100);
   }
 
-  if (document.getElementById("queue-rows") || document.getElementById("ticket")) {
+  if (document.getElementById("queue-rows") || document.getElementById("ticket") ||
+      document.getElementById("open-tickets")) {
     const source = new EventSource("/events");
     source.onopen = () => { body.dataset.sse = "open"; };
     source.onerror = () => { body.dataset.sse = "reconnecting"; };
