@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bridge.config.billing import read_provider
 from bridge.config.customers import read_customers
+from bridge.config.helpdesk import read_helpdesk
 from bridge.config.model import (
     DEFAULT_STORE_PATH,
     DEFAULT_TIMEZONE,
@@ -83,6 +84,7 @@ def parse_config(
             "alerts",
             "provider",
             "web",
+            "helpdesk",
         ),
     )
     if top is None:
@@ -111,6 +113,7 @@ def parse_config(
                 check.add("provider", f"required: customers.{customer.id}.billing is set")
                 break
     web = read_web(check, top.get("web", {}))
+    helpdesk = read_helpdesk(check, top.get("helpdesk", {}), base_dir)
     if alerts is not None and alerts.sms_gateway is None:
         for customer in customers.values():
             if customer.alerts.sms:
@@ -123,7 +126,7 @@ def parse_config(
         raise ConfigError(check.problems, source)
     assert timezone is not None and business_hours is not None and store_path is not None
     assert rates is not None and reopen_within is not None and alerts is not None
-    assert web is not None
+    assert web is not None and helpdesk is not None
     return Config(
         timezone=timezone,
         business_hours=business_hours,
@@ -136,6 +139,7 @@ def parse_config(
         alerts=alerts,
         provider=provider,
         web=web,
+        helpdesk=helpdesk,
     )
 
 

@@ -1,0 +1,92 @@
+"""The ``vigie`` commands of an external helpdesk: ``outbox`` (what waits), ``flush``
+(deliver it; from cron or a systemd timer) and ``sync`` (read back what staff did there)."""
+
+from __future__ import annotations
+
+import click
+
+from bridge.domain.helpdesk import OutboxItem
+from bridge.entrypoints.cli_app import FORMAT, App, Failure, cli, echo_json, pass_app
+from bridge.entrypoints.notify import EXIT_TEMPFAIL
+from bridge.entrypoints.render import printable, table
+
+
+def _state(item: OutboxItem, max_attempts: int) -> str:
+    if item.dead(max_attempts):
+        return "dead"
+    return "failing" if item.failures else "waiting"
+
+
+@cli.command("outbox")
+@click.option("--dead", "dead_only", is_flag=True, help="Only the dead-lettered items.")
+@FORMAT
+@pass_app
+def outbox(app: App, dead_only: bool, fmt: str) -> None:
+    """What waits for the external helpdesk (`vigie flush` delivers it)."""
+    from bridge.services.helpdesk_outbox import outbox as waiting
+
+    max_attempts = app.config.helpdesk.max_attempts
+    with app.outcomes():
+        items = waiting(app.uow(write=False), dead_only, max_attempts)
+    if fmt == "json":
+        echo_json(
+            [
+                {
+                    "id": item.id,
+                    "ticket": item.ticket_id,
+                    "action": item.action,
+                    "payload": dict(item.payload),
+                    "created_at": item.created_at.isoformat(),
+                    "state": _state(item, max_attempts),
+                    "failures": item.failures,
+                    "retry_at": None if item.retry_at is None else item.retry_at.isoformat(),
+                    "last_error": item.last_error,
+                }
+                for item in items
+            ]
+        )
+        return
+    rows = [
+        (
+            str(item.id),
+            str(item.ticket_id),
+            item.action + (f" {item.payload.get('status')}" if item.action == "status" else ""),
+            _state(item, max_attempts),
+            f"{item.failures}/{max_attempts}",
+            app.show_time(item.retry_at),
+            printable(item.last_error or "")[:70],
+        )
+        for item in items
+    ]
+    headers = ("ID", "TICKET", "ACTION", "STATE", "FAILURES", "RETRY AT", "LAST ERROR")
+    what = "dead-lettered" if dead_only else "waiting"
+    click.echo(table(rows, headers) if rows else f"nothing {what} in the helpdesk outbox")
+
+
+@cli.command("flush")
+@click.option("--dead", "retry_dead", is_flag=True, help="Retry the dead-lettered items too.")
+@click.option("--now", "ignore_backoff", is_flag=True, help="Try every item now (no backoff).")
+@pass_app
+def flush(app: App, retry_dead: bool, ignore_backoff: bool) -> None:
+    """Deliver the helpdesk outbox (run it from cron or a systemd timer).
+
+    Exit 0 when the outbox is empty afterwards, 75 while deliveries remain."""
+    from bridge.adapters.helpdesks import HelpdeskError
+    from bridge.services.helpdesk_outbox import flush as deliver
+
+    with app.outcomes():
+        try:
+            done = deliver(
+                app.uow(), app.config, ignore_backoff=ignore_backoff, retry_dead=retry_dead
+            )
+        except HelpdeskError as error:
+            raise Failure(f"helpdesk: {error}", EXIT_TEMPFAIL) from None
+    for item, why in done.failed:
+        click.echo(f"ticket {item.ticket_id}: {item.action} not delivered: {why}", err=True)
+    again = f", {done.requeued} dead-lettered item(s) retried" if done.requeued else ""
+    click.echo(
+        f"{done.delivered} delivered, {len(done.failed)} failed{again}; "
+        f"{done.waiting} waiting ({done.dead} dead-lettered)"
+    )
+    if done.waiting:
+        raise Failure(f"{done.waiting} delivery(ies) remain in the outbox", EXIT_TEMPFAIL)
