@@ -49,11 +49,15 @@ def deliver_after_commit(uow: UnitOfWork, config: Config, ticket_id: int, now: d
         _set_deadline(helpdesk, deadline)
         done = Flushed()
         _deliver_ticket(uow, config, helpdesk, ticket_id, _fixed(now), done, False)
+        with uow:
+            left = len(uow.helpdesk.undelivered(ticket_id))
     except Exception as error:  # the event is committed: a failure here only delays
         return f"helpdesk: kept in the outbox ({type(error).__name__}: {error})"
-    if done.failed:
-        return f"helpdesk: kept in the outbox for vigie flush ({done.failed[0][1]})"
-    return f"helpdesk: {done.delivered} change(s) delivered to {helpdesk.name}"
+    sent = f"{done.delivered} change(s) delivered to {helpdesk.name}"
+    if not left:
+        return f"helpdesk: {sent}"
+    why = f": {done.failed[0][1]}" if done.failed else ""
+    return f"helpdesk: {sent}, {left} kept in the outbox for vigie flush{why}"
 
 
 def flush(

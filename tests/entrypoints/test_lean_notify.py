@@ -23,6 +23,15 @@ HEAVY += (
 )  # e-invoices: only `vigie issue` and --format ubl|pdf
 # The store's other repositories and the rules behind them: not a notification's business.
 HEAVY += ("bridge.store.issued", "bridge.store.accounts", "bridge.domain.billing")
+# The external helpdesk's outbox and adapters: only where `helpdesk:` names one.
+HEAVY += (
+    "bridge.adapters.helpdesks",
+    "bridge.services.helpdesk_outbox",
+    "bridge.store.helpdesk",
+    "bridge.store.ticket_locks",
+    "bridge.domain.helpdesk",
+    "bridge.config.helpdesk",
+)
 
 
 def imported_by_notify(config_file: Path, service: str) -> set[str]:

@@ -1,0 +1,142 @@
+"""The helpdesk outbox with real helpdesks (Request Tracker 5, Redmine 5 from Debian's
+packages): ``vigie notify`` commits the event and its outbox items in one transaction,
+then delivers within ``deliver_within``; what fails stays; ``vigie flush`` delivers it in
+order, idempotently; dead-lettered items show in ``vigie outbox --dead`` (R15: nothing
+recorded is lost)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.servers.helpdesks import Desk
+from tests.servers.lossy_proxy import LossyProxy
+from tests.vigie_command import VIGIE, clean_env, notify_args, write_config
+
+pytestmark = [pytest.mark.helpdesk, pytest.mark.slow]
+EXIT_TEMPFAIL = 75
+
+
+def configure(tmp_path: Path, desk: Desk, url: str | None = None, **extra: object) -> Path:
+    return write_config(tmp_path, helpdesk=desk.section(tmp_path, url, **extra))
+
+
+def vigie(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [VIGIE, "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        env=clean_env(XDG_CACHE_HOME=str(config.parent / "cache")),
+        timeout=120,
+        check=False,
+    )
+
+
+def problem(config: Path, service: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    since = str(int(time.time()) - 120)
+    options = {"type": "PROBLEM", "host": "web01", "service": service, "state": "CRITICAL"}
+    options.update(since=since, output=f"{service} is down", **extra)
+    return vigie(config, *notify_args(**options))
+
+
+def as_json(result: subprocess.CompletedProcess[str]) -> Any:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_notify_opens_the_external_ticket_and_records_its_id_as_external_ref(
+    tmp_path: Path, desk: Desk
+) -> None:
+    config = configure(tmp_path, desk)
+    result = problem(config, "http")
+    assert result.returncode == 0, result.stderr
+    assert "1 change(s) delivered" in result.stdout
+    [ticket] = as_json(vigie(config, "tickets", "--format", "json"))
+    [external] = desk.with_marker("[vigie#1]")
+    assert "web01!http" in external["subject"]  # the incident key is findable there
+    assert ticket["external_ref"] == external["id"]
+    assert as_json(vigie(config, "outbox", "--format", "json")) == []
+    flushed = vigie(config, "flush")
+    assert flushed.returncode == 0, flushed.stderr
+    assert "0 waiting" in flushed.stdout
+
+
+def test_an_outage_keeps_the_changes_then_flush_delivers_them_once_and_in_order(
+    tmp_path: Path, private_desk: Callable[[str], Desk]
+) -> None:
+    desk = private_desk("rt")
+    config = configure(tmp_path, desk)
+    desk.server.stop()
+    assert problem(config, "http").returncode == 0
+    acknowledgement = notify_args(
+        type="ACKNOWLEDGEMENT", host="web01", service="http", state="CRITICAL", author="alice"
+    )
+    ack = vigie(config, *acknowledgement)
+    assert ack.returncode == 0, ack.stderr
+    assert "kept in the outbox" in ack.stdout
+    waiting = as_json(vigie(config, "outbox", "--format", "json"))
+    assert [(i["action"], i["state"]) for i in waiting] == [
+        ("open", "failing"),
+        ("comment", "waiting"),  # held behind the open: a ticket's changes keep their order
+        ("status", "waiting"),
+    ]
+    assert vigie(config, "flush", "--now").returncode == EXIT_TEMPFAIL
+    desk.server.start()
+    flushed = vigie(config, "flush", "--now")
+    assert flushed.returncode == 0, flushed.stdout + flushed.stderr
+    assert "3 delivered" in flushed.stdout
+    [external] = desk.with_marker("[vigie#1]")
+    assert external["status"] == "open"  # taken over in RT
+    history = desk.call("GET", f"/ticket/{external['id']}/history?per_page=100&fields=Type")
+    types = [item["Type"] for item in history["items"]]
+    assert types.index("Create") < types.index("Comment") < types.index("Status")
+
+
+def test_after_max_attempts_an_item_is_dead_lettered_until_retried_on_demand(
+    tmp_path: Path, private_desk: Callable[[str], Desk]
+) -> None:
+    desk = private_desk("rt")
+    config = configure(tmp_path, desk, max_attempts=2)
+    desk.server.stop()
+    assert problem(config, "http").returncode == 0  # attempt 1, in notify
+    assert vigie(config, "flush", "--now").returncode == EXIT_TEMPFAIL  # attempt 2: dead
+    [dead] = as_json(vigie(config, "outbox", "--dead", "--format", "json"))
+    assert (dead["action"], dead["state"], dead["failures"]) == ("open", "dead", 2)
+    assert "Connection refused" in dead["last_error"]
+    table = vigie(config, "outbox", "--dead")
+    assert "dead" in table.stdout and "2/2" in table.stdout
+    desk.server.start()
+    assert vigie(config, "flush", "--now").returncode == EXIT_TEMPFAIL  # dead: not retried
+    assert desk.with_marker("[vigie#1]") == []
+    retried = vigie(config, "flush", "--dead")
+    assert retried.returncode == 0, retried.stdout + retried.stderr
+    assert "1 dead-lettered item(s) retried" in retried.stdout
+    assert len(desk.with_marker("[vigie#1]")) == 1
+    assert as_json(vigie(config, "outbox", "--dead", "--format", "json")) == []
+
+
+def test_a_create_whose_answer_was_lost_makes_no_second_ticket(tmp_path: Path, desk: Desk) -> None:
+    creates = {"rt": "/REST/2.0/ticket", "redmine": "/issues.json"}[desk.kind]
+    with LossyProxy(
+        desk.server.port, lambda method, path: (method, path) == ("POST", creates)
+    ) as proxy:
+        config = configure(tmp_path, desk, url=proxy.url)
+        result = problem(config, "http")
+        assert result.returncode == 0, result.stderr
+        assert "1 kept in the outbox" in result.stdout
+        assert proxy.lost == [("POST", creates)]
+        assert len(desk.with_marker("[vigie#1]")) == 1  # created, the answer lost
+        flushed = vigie(config, "flush", "--now")
+        assert flushed.returncode == 0, flushed.stdout + flushed.stderr
+    [external] = desk.with_marker("[vigie#1]")
+    [ticket] = as_json(vigie(config, "tickets", "--format", "json"))
+    assert ticket["external_ref"] == external["id"]
+    assert [seen for seen in proxy.seen if seen[:2] == ("POST", creates)] == [
+        ("POST", creates, 201)
+    ]
