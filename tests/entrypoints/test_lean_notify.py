@@ -70,3 +70,27 @@ def test_notify_imports_nothing_heavy_once_its_configuration_is_cached(
     assert "bridge.entrypoints.notify" in modules
     heavy = sorted(m for m in modules if m in HEAVY or m.split(".")[0] in HEAVY)
     assert heavy == []
+
+
+def test_with_a_helpdesk_notify_loads_its_adapter_on_the_standard_library_only(
+    tmp_path: Path,
+) -> None:
+    from tests.servers.polling import free_port
+    from tests.vigie_command import write_config
+
+    token = tmp_path / "helpdesk.token"
+    token.write_text("key\n", encoding="utf-8")
+    config_file = write_config(
+        tmp_path,
+        helpdesk={
+            "kind": "redmine",
+            "url": f"http://127.0.0.1:{free_port()}",  # nothing listens: delivery fails fast
+            "token_file": str(token),
+            "project": "support",
+        },
+    )
+    imported_by_notify(config_file, "http")
+    modules = imported_by_notify(config_file, "smtp")
+    assert "bridge.adapters.helpdesks.redmine" in modules
+    assert "http.client" in modules
+    assert not {"requests", "urllib3", "click", "yaml"} & modules
