@@ -23,6 +23,8 @@ Status = Literal["taken", "resolved", "closed"]
 ACTIONS: tuple[Action, ...] = ("open", "comment", "status", "work")
 STATUSES: tuple[Status, ...] = ("taken", "resolved", "closed")
 
+# Vigie's own comments in the helpdesk start with this: `vigie sync` does not read them back.
+VIGIE_PREFIX = "[vigie] "
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(hours=1)
 
@@ -103,16 +105,16 @@ def next_deliveries(
 
 
 def changes_for(
-    entry: str, opened: bool, took: bool, closed: bool, ticket: Ticket, text: str
+    opened: bool, took: bool, closed: bool, ticket: Ticket, text: str
 ) -> Sequence[tuple[Action, dict[str, object]]]:
     """The outbox items one recorded notification owes the helpdesk, in order."""
     items: list[tuple[Action, dict[str, object]]] = []
     if opened:
         items.append(("open", {"subject": external_subject(ticket), "body": text}))
     else:
-        items.append(("comment", {"text": text}))
+        items.append(("comment", {"text": VIGIE_PREFIX + text}))
     if took:
         items.append(("status", {"status": "taken", "by": ticket.taken_by}))
-    if entry == "recovery":
-        items.append(("status", {"status": "closed" if closed else "resolved"}))
+    if closed:  # a recovery that closes it (close_on_recovery); else staff close it (R15)
+        items.append(("status", {"status": "closed"}))
     return items

@@ -90,3 +90,39 @@ def flush(app: App, retry_dead: bool, ignore_backoff: bool) -> None:
     )
     if done.waiting:
         raise Failure(f"{done.waiting} delivery(ies) remain in the outbox", EXIT_TEMPFAIL)
+
+
+@cli.command("sync")
+@pass_app
+def sync(app: App) -> None:
+    """Read take-overs, time worked and closings back from the external helpdesk (run it
+    from cron after flush). Exit 0 when every ticket was read, 75 when the helpdesk failed."""
+    from bridge.adapters.helpdesks import HelpdeskError
+    from bridge.services.helpdesk_sync import sync as read_back
+
+    if not app.config.helpdesk.external:
+        click.echo("helpdesk: embedded (no external helpdesk to read back)")
+        return
+    with app.outcomes():
+        try:
+            done = read_back(app.uow(), app.config, app.now)
+        except HelpdeskError as error:
+            raise Failure(f"helpdesk: {error}", EXIT_TEMPFAIL) from None
+    for ticket_id, action in done.imported:
+        minutes = f" {action.minutes} min" if action.minutes else ""
+        click.echo(f"ticket {ticket_id}: {action.kind}{minutes} by {printable(action.by)}")
+    for ticket_id, said in done.acknowledged:
+        if said is not None:
+            click.echo(f"ticket {ticket_id}: {said}")
+    for ticket_id, _, why in done.noted:
+        click.echo(f"ticket {ticket_id}: {printable(why)}", err=True)
+    for ticket_id, action, _ in done.held:
+        click.echo(f"ticket {ticket_id}: {action.kind} held until approved (R11)", err=True)
+    for ticket_id, error in done.failed:
+        click.echo(f"ticket {ticket_id}: not read: {error}", err=True)
+    click.echo(
+        f"{len(done.imported)} imported, {len(done.noted)} noted only, "
+        f"{len(done.held)} held for approval, {len(done.failed)} ticket(s) not read"
+    )
+    if done.failed:
+        raise Failure(f"{len(done.failed)} ticket(s) not read from the helpdesk", EXIT_TEMPFAIL)

@@ -120,9 +120,7 @@ def _queue_for_helpdesk(uow: UnitOfWork, event: Event, outcome: Outcome, now: da
     if event.author or event.comment:
         text += f"\n{event.author or ''}: {event.comment or ''}"
     opened = outcome.opened is not None
-    for action, payload in changes_for(
-        outcome.entry, opened, outcome.took, outcome.closed, ticket, text
-    ):
+    for action, payload in changes_for(opened, outcome.took, outcome.closed, ticket, text):
         uow.helpdesk.add(ticket.id, action, payload, now)
 
 
