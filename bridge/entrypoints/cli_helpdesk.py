@@ -118,8 +118,8 @@ def sync(app: App) -> None:
         click.echo(f"ticket {ticket_id}: {printable(why)}", err=True)
     for ticket_id, action, _ in done.held:
         click.echo(f"ticket {ticket_id}: {action.kind} held until approved (R11)", err=True)
-    for ticket_id, error in done.failed:
-        click.echo(f"ticket {ticket_id}: not read: {error}", err=True)
+    for ticket_id, why in done.failed:
+        click.echo(f"ticket {ticket_id}: not read: {why}", err=True)
     click.echo(
         f"{len(done.imported)} imported, {len(done.noted)} noted only, "
         f"{len(done.held)} held for approval, {len(done.failed)} ticket(s) not read"
