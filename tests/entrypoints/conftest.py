@@ -2,21 +2,6 @@
 
 from __future__ import annotations
 
-from tests.servers.helpdesks import (
-    desk,
-    private_desk,
-    redmine_server,
-    redmine_template,
-    rt_server,
-)
 from tests.vigie_command import config_file, vigie
 
-__all__ = [
-    "config_file",
-    "desk",
-    "private_desk",
-    "redmine_server",
-    "redmine_template",
-    "rt_server",
-    "vigie",
-]
+__all__ = ["config_file", "vigie"]
