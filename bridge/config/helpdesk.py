@@ -68,6 +68,10 @@ def read_helpdesk(check: Checker, raw: object, base_dir: Path | None) -> Helpdes
             if value is None and key not in data:
                 what = PROJECT_MEANS[kind] if key == "project" else "required"
                 check.add(f"{path}.{key}", f"required for kind {kind} ({what})")
+    if kind == "zammad" and customer is None and "customer" not in data:
+        check.add(f"{path}.customer", "required for kind zammad (an existing customer's e-mail)")
+    if kind == "glpi" and project is not None and not project.isdigit():
+        check.add(f"{path}.project", f"the GLPI entity's id (a number), got {shown(project)}")
     for key in ("tracker", "customer"):
         owner = {"tracker": "redmine", "customer": "zammad"}[key]
         if key in data and kind is not None and kind != owner:

@@ -110,7 +110,9 @@ def changes_for(
     """The outbox items one recorded notification owes the helpdesk, in order."""
     items: list[tuple[Action, dict[str, object]]] = []
     if opened:
-        items.append(("open", {"subject": external_subject(ticket), "body": text}))
+        # Prefixed too: a helpdesk that keeps the body as a first note must not read it back.
+        body = VIGIE_PREFIX + text
+        items.append(("open", {"subject": external_subject(ticket), "body": body}))
     else:
         items.append(("comment", {"text": VIGIE_PREFIX + text}))
     if took:

@@ -74,7 +74,8 @@ def _import(
     done: Synced,
 ) -> None:
     last_comment: str | None = None
-    for action in sorted(actions, key=lambda a: a.at):
+    # A closing last among things of the same instant: its debrief is the comment beside it.
+    for action in sorted(actions, key=lambda a: (a.at, a.kind == "closed")):
         if action.kind == "comment" and (action.text or "").startswith(VIGIE_PREFIX):
             continue  # Vigie's own, sent through the outbox
         if action.kind == "comment":

@@ -58,6 +58,14 @@ def connect(settings: HelpdeskSettings, timeout: float) -> Helpdesk:
         from bridge.adapters.helpdesks.redmine import Redmine
 
         return Redmine(settings.url, secret, settings.project, timeout, settings.tracker)
+    if settings.kind == "zammad":
+        from bridge.adapters.helpdesks.zammad import Zammad
+
+        return Zammad(settings.url, secret, settings.project, timeout, settings.customer)
+    if settings.kind == "glpi":
+        from bridge.adapters.helpdesks.glpi import Glpi
+
+        return Glpi(settings.url, secret, settings.project, timeout)
     raise HelpdeskError(f"no external helpdesk for kind {settings.kind}")
 
 
