@@ -76,7 +76,7 @@ def _import(
     last_comment: str | None = None
     # A closing last among things of the same instant: its debrief is the comment beside it.
     for action in sorted(actions, key=lambda a: (a.at, a.kind == "closed")):
-        if action.kind == "comment" and (action.text or "").startswith(VIGIE_PREFIX):
+        if action.kind in ("comment", "work") and (action.text or "").startswith(VIGIE_PREFIX):
             continue  # Vigie's own, sent through the outbox
         if action.kind == "comment":
             last_comment = action.text

@@ -84,3 +84,31 @@ def test_sync_records_the_staff_work_done_in_the_helpdesk_and_bills_it(
     work = [line for line in statement["lines"] if line["kind"] == "work"]
     assert [(line["ticket"], line["minutes"]) for line in work] == [(1, 45)]
     assert work[0]["amount"] != "0.00"  # billed: 3 quarters, past the level's free ones
+
+
+def test_staff_working_in_vigie_is_mirrored_and_not_read_back_twice(
+    tmp_path: Path, desk: Desk
+) -> None:
+    config = configure(tmp_path, desk)
+    assert problem(config, "http").returncode == 0
+    taken = vigie(config, "take", "1", "--by", "alice")
+    assert taken.returncode == 0, taken.stderr
+    assert "helpdesk: 1 change(s) delivered" in taken.stdout
+    logged = vigie(config, "log", "1", "--minutes", "30", "--by", "alice", "--note", "reboot")
+    assert "helpdesk: 1 change(s) delivered" in logged.stdout, logged.stdout + logged.stderr
+    closed = vigie(config, "close", "1", "--debrief", "the pool was full")
+    assert "helpdesk: 2 change(s) delivered" in closed.stdout, closed.stdout + closed.stderr
+    [external] = desk.with_marker("[vigie#1]")
+    assert external["status"] == {"rt": "resolved", "redmine": "Closed"}[desk.kind]
+    if desk.kind == "rt":
+        assert desk.call("GET", f"/ticket/{external['id']}")["TimeWorked"] == "30"
+    else:
+        entries = desk.call("GET", f"/time_entries.json?issue_id={external['id']}")
+        assert [entry["hours"] for entry in entries["time_entries"]] == [0.5]
+
+    synced = vigie(config, "sync")
+    assert synced.returncode == 0, synced.stderr
+    shown = as_json(vigie(config, "show", "1", "--format", "json"))
+    assert [(w["minutes"], w["by"]) for w in shown["work"]] == [(30, "alice")]  # not twice
+    assert shown["debrief"] == "the pool was full"
+    assert [e["type"] for e in shown["history"]].count("closed") == 1

@@ -130,7 +130,10 @@ class FakeZammad(FakeHelpdesk):
                 return 201, self._time(ticket_id, body["time_unit"], by=2)
             return 200, [t for t in self.times if t["ticket_id"] == ticket_id]
         if (method, route) == ("POST", "/ticket_articles"):
-            return 201, self._article(body["ticket_id"], body, by=2)
+            article = self._article(body["ticket_id"], body, by=2)
+            if body.get("time_unit"):  # booked as time accounting of the article
+                self._time(body["ticket_id"], body["time_unit"], 2, article["id"])
+            return 201, article
         if parts[:2] == ["ticket_articles", "by_ticket"]:
             return 200, [a for a in self.articles if a["ticket_id"] == int(parts[2])]
         if parts[0] == "users" and method == "GET":
@@ -165,9 +168,11 @@ class FakeZammad(FakeHelpdesk):
         self.articles.append(article)
         return article
 
-    def _time(self, ticket_id: int, unit: str, by: int) -> dict[str, Any]:
+    def _time(
+        self, ticket_id: int, unit: str, by: int, article: int | None = None
+    ) -> dict[str, Any]:
         entry = {
-            "id": len(self.times) + 1, "ticket_id": ticket_id, "ticket_article_id": None,
+            "id": len(self.times) + 1, "ticket_id": ticket_id, "ticket_article_id": article,
             "time_unit": f"{float(unit):.1f}", "type_id": None, "created_by_id": by,
             "created_at": _zammad_time(), "updated_at": _zammad_time(),
         }  # fmt: skip
@@ -203,8 +208,9 @@ class FakeZammad(FakeHelpdesk):
 
     def staff_work(self, ticket_id: int, minutes: int, note: str) -> None:
         with self.lock:
-            self._article(ticket_id, {"body": note, "type": "note", "internal": True}, self.AGENT)
-            self._time(ticket_id, str(minutes), self.AGENT)
+            body = {"body": note, "type": "note", "internal": True}
+            article = self._article(ticket_id, body, self.AGENT)
+            self._time(ticket_id, str(minutes), self.AGENT, article["id"])
 
     def staff_close(self, ticket_id: int) -> None:
         with self.lock:

@@ -23,7 +23,7 @@ from typing import Any
 
 from bridge.adapters.helpdesks import HelpdeskError
 from bridge.adapters.helpdesks.http import JsonHttp
-from bridge.domain.helpdesk import StaffAction, Status
+from bridge.domain.helpdesk import VIGIE_PREFIX, StaffAction, Status
 
 _STATUS = {"taken": 2, "resolved": 5, "closed": 6}
 STATUS_FIELD = 12  # the search option of a ticket's status, as the Log names it
@@ -111,7 +111,7 @@ class Glpi:
 
     def add_time(self, ref: str, minutes: int, by: str, at: datetime, note: str | None) -> None:
         """A task carrying the time."""
-        content = f"{by}: {note}" if note else by
+        content = VIGIE_PREFIX + (f"{by}: {note}" if note else by)
         task = {
             "tickets_id": int(ref),
             "content": content,

@@ -17,7 +17,7 @@ from typing import Any
 
 from bridge.adapters.helpdesks import HelpdeskError
 from bridge.adapters.helpdesks.http import JsonHttp
-from bridge.domain.helpdesk import StaffAction, Status
+from bridge.domain.helpdesk import VIGIE_PREFIX, StaffAction, Status
 
 _STATUS_NAMES = {"taken": "in progress", "resolved": "resolved", "closed": "closed"}
 
@@ -83,7 +83,7 @@ class Redmine:
             "issue_id": int(ref),
             "hours": round(minutes / 60, 4),
             "spent_on": at.date().isoformat(),
-            "comments": (f"{by}: {note}" if note else by)[:255],
+            "comments": (VIGIE_PREFIX + (f"{by}: {note}" if note else by))[:255],
         }
         activity = self._default_activity()
         if activity is not None:

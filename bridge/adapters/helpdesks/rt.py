@@ -20,7 +20,7 @@ from typing import Any
 
 from bridge.adapters.helpdesks import HelpdeskError
 from bridge.adapters.helpdesks.http import JsonHttp
-from bridge.domain.helpdesk import StaffAction, Status
+from bridge.domain.helpdesk import VIGIE_PREFIX, StaffAction, Status
 
 # Vigie's statuses in RT's default lifecycle.
 _STATUS = {"taken": "open", "resolved": "resolved", "closed": "resolved"}
@@ -77,7 +77,8 @@ class RequestTracker:
 
     def add_time(self, ref: str, minutes: int, by: str, at: datetime, note: str | None) -> None:
         """A comment carrying the time (RT adds TimeTaken to the ticket's TimeWorked)."""
-        text = f"{minutes} min by {by} at {at.isoformat()}" + (f": {note}" if note else "")
+        text = f"{VIGIE_PREFIX}{minutes} min by {by} at {at.isoformat()}"
+        text += f": {note}" if note else ""
         self._check(
             self.http.call(
                 "POST",
@@ -112,7 +113,8 @@ class RequestTracker:
         found: list[StaffAction] = []
         minutes = int(item.get("TimeTaken") or 0)
         if kind in ("Comment", "Correspond") and minutes > 0:
-            found.append(StaffAction(source + ":work", "work", at, by, minutes=minutes))
+            text = self._content(item["id"])  # Vigie's own work is told by its prefix
+            found.append(StaffAction(source + ":work", "work", at, by, minutes, text))
         elif kind == "Set" and field == "TimeWorked":
             added = int(new or 0) - int(item.get("OldValue") or 0)
             if added > 0:

@@ -4,8 +4,9 @@
 Domain model: a Vigie ticket is a Zammad ticket of the configured group (``project``)
 and customer (``customer``: an existing customer's e-mail or login), whose title carries
 the marker ``[vigie#<id>]`` and the incident key; the ticket search finds it again.
-Comments are internal notes, time worked a time accounting entry (in minutes, as the
-instance's unit should be set), taking over is state ``open``, closing state ``closed``.
+Comments are internal notes, time worked an internal note with its ``time_unit`` (minutes,
+as the instance's unit should be set; Zammad books it as time accounting), taking over is
+state ``open``, closing state ``closed``.
 Read back: the owner and the closing from the ticket (``expand=true``), time accounting
 entries, and the notes.
 
@@ -22,7 +23,7 @@ from typing import Any
 
 from bridge.adapters.helpdesks import HelpdeskError
 from bridge.adapters.helpdesks.http import JsonHttp
-from bridge.domain.helpdesk import StaffAction, Status
+from bridge.domain.helpdesk import VIGIE_PREFIX, StaffAction, Status
 
 _STATE = {"taken": "open", "resolved": "closed", "closed": "closed"}
 SYSTEM_USER = 1  # Zammad's "-" user: the owner of a ticket nobody has taken
@@ -82,8 +83,11 @@ class Zammad:
         self.http.call("PUT", f"/tickets/{ref}", {"state": _STATE[status]})
 
     def add_time(self, ref: str, minutes: int, by: str, at: datetime, note: str | None) -> None:
-        """A time accounting entry."""
-        self.http.call("POST", f"/tickets/{ref}/time_accountings", {"time_unit": f"{minutes}.0"})
+        """An internal note carrying the time (``time_unit``): Zammad accounts it."""
+        text = f"{VIGIE_PREFIX}{minutes} min by {by} at {at.isoformat()}"
+        text += f": {note}" if note else ""
+        note_with_time = {"ticket_id": int(ref), **_note(text), "time_unit": f"{minutes}.0"}
+        self.http.call("POST", "/ticket_articles", note_with_time)
 
     def activity(self, ref: str) -> Sequence[StaffAction]:
         """The take-over and closing from the ticket, time accounting, internal notes."""
@@ -101,6 +105,8 @@ class Zammad:
             actions.append(
                 StaffAction(f"zammad:{ref}:closed:{ticket['close_at']}", "closed", at, by)
             )
+        _, articles = self.http.call("GET", f"/ticket_articles/by_ticket/{ref}")
+        bodies = {article.get("id"): article.get("body") for article in articles or []}
         _, entries = self.http.call("GET", f"/tickets/{ref}/time_accountings")
         for entry in entries or []:
             minutes = round(float(entry.get("time_unit") or 0))
@@ -112,9 +118,9 @@ class Zammad:
                         _time(entry.get("created_at")),
                         self._user(entry.get("created_by_id")),
                         minutes=minutes,
+                        text=bodies.get(entry.get("ticket_article_id")),
                     )
                 )
-        _, articles = self.http.call("GET", f"/ticket_articles/by_ticket/{ref}")
         for article in articles or []:
             if article.get("type") == "note" and article.get("internal"):
                 actions.append(
