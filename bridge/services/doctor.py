@@ -3,7 +3,8 @@
 What ``check-config`` cannot see because it reads only the file: whether this user can
 write the store, whether notifications wait in the spool, whether the configuration cache
 works in this user's environment (Icinga's daemon has no HOME), whether Icinga's API
-answers with the configured URL, credentials and CA, and whether the SMTP relay answers.
+answers with the configured URL, credentials and CA, whether the SMTP relay answers, and
+whether the external helpdesk answers (and nothing is dead-lettered in its outbox).
 Each finding says what to fix. Reads and greets, never sends or acknowledges anything.
 """
 
@@ -40,6 +41,7 @@ def diagnose(config: Config, config_file: Path) -> list[Finding]:
         _cache(config_file),
         _icinga(config),
         _relay(config),
+        _helpdesk(config),
     ]
 
 
@@ -110,3 +112,32 @@ def _relay(config: Config) -> Finding:
     except DeliveryError as error:
         return Finding("relay", False, f"{error} (alerts: of {', '.join(alerted)})")
     return Finding("relay", True, greeting)
+
+
+def _helpdesk(config: Config) -> Finding:
+    settings = config.helpdesk
+    if not settings.external:
+        return Finding("helpdesk", True, "embedded: tickets are kept in the store only")
+    from bridge.adapters.helpdesks import HelpdeskError, connect
+    from bridge.domain.helpdesk import marker
+
+    try:
+        connect(settings, settings.timeout).find(marker(0))  # a read: nothing is made
+    except HelpdeskError as error:
+        return Finding("helpdesk", False, str(error))
+    with UnitOfWork(config.store_path, write=False) as uow:
+        waiting = uow.helpdesk.undelivered()
+    dead = sum(item.dead(settings.max_attempts) for item in waiting)
+    if dead:
+        return Finding(
+            "helpdesk",
+            False,
+            f"{dead} item(s) dead-lettered in the outbox: see vigie outbox --dead, fix the "
+            "cause, then vigie flush --dead",
+        )
+    return Finding(
+        "helpdesk",
+        True,
+        f"{settings.url} answers ({settings.kind}, {settings.project}); "
+        f"{len(waiting)} item(s) waiting in the outbox",
+    )

@@ -17,6 +17,7 @@ import pytest
 
 from tests.servers.helpdesks import Desk
 from tests.servers.lossy_proxy import LossyProxy
+from tests.servers.polling import free_port
 from tests.vigie_command import VIGIE, clean_env, notify_args, write_config
 
 pytestmark = [pytest.mark.helpdesk, pytest.mark.slow]
@@ -140,3 +141,26 @@ def test_a_create_whose_answer_was_lost_makes_no_second_ticket(tmp_path: Path, d
     assert [seen for seen in proxy.seen if seen[:2] == ("POST", creates)] == [
         ("POST", creates, 201)
     ]
+
+
+def test_doctor_tries_the_helpdesk_and_names_dead_letters(tmp_path: Path, desk: Desk) -> None:
+    def helpdesk_line(config: Path) -> str:
+        lines = vigie(config, "doctor").stdout.splitlines()
+        return next(line for line in lines if line.split()[1:2] == ["helpdesk"])
+
+    assert helpdesk_line(configure(tmp_path, desk)).startswith("OK   helpdesk http://127.0.0.1")
+    elsewhere = tmp_path / "down"
+    elsewhere.mkdir()
+    down = configure(elsewhere, desk, url=f"http://127.0.0.1:{free_port()}", max_attempts=1)
+    assert "Connection refused" in helpdesk_line(down)
+    assert problem(down, "http").returncode == 0  # its one attempt fails: dead-lettered
+    down.write_text(down.read_text().replace(str(_port_of(down)), str(desk.server.port)))
+    assert "1 item(s) dead-lettered" in helpdesk_line(down)
+
+
+def _port_of(config: Path) -> int:
+    import re
+
+    match = re.search(r"url: http://127\.0\.0\.1:(\d+)", config.read_text())
+    assert match is not None
+    return int(match.group(1))
