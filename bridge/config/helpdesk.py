@@ -57,7 +57,7 @@ def read_helpdesk(check: Checker, raw: object, base_dir: Path | None) -> Helpdes
     kind = check.field(data, "kind", path, read_choice(HelpdeskKind), default.kind)
     url = check.field(data, "url", path, read_url, None)
     token_file = check.field(data, "token_file", path, read_optional_path(base_dir), None)
-    project = check.field(data, "project", path, read_string, None)
+    project = check.field(data, "project", path, _project, None)
     within = check.field(data, "deliver_within", path, read_duration(allow_zero=True), None)
     attempts = check.field(data, "max_attempts", path, read_integer(1), default.max_attempts)
     tracker = check.field(data, "tracker", path, read_string, None)
@@ -90,3 +90,10 @@ def read_helpdesk(check: Checker, raw: object, base_dir: Path | None) -> Helpdes
         customer=customer,
         timeout=timeout,
     )
+
+
+def _project(value: object) -> str:
+    """A name, or a number (GLPI's entity id) read as its text."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    return read_string(value)

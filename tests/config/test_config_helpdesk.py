@@ -86,3 +86,8 @@ def test_each_problem_names_its_key(helpdesk: Any, expected: str) -> None:
 def test_zero_deliver_within_leaves_every_delivery_to_flush() -> None:
     settings = parsed({"deliver_within": "0s"})
     assert settings.deliver_within == 0.0
+
+
+def test_a_glpi_entity_may_be_given_as_a_number() -> None:
+    settings = parsed({"kind": "glpi", "url": "http://g", "token_file": "/t", "project": 0})
+    assert settings.project == "0"
