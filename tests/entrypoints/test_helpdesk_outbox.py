@@ -164,3 +164,48 @@ def _port_of(config: Path) -> int:
     match = re.search(r"url: http://127\.0\.0\.1:(\d+)", config.read_text())
     assert match is not None
     return int(match.group(1))
+
+
+def test_a_helpdesk_that_never_answers_holds_notify_no_longer_than_deliver_within(
+    tmp_path: Path, desk: Desk
+) -> None:
+    from tests.servers.blackhole import Blackhole
+
+    hole = Blackhole("127.0.0.1")
+    try:
+        config = configure(tmp_path, desk, url=f"http://127.0.0.1:{hole.port}")
+        vigie(config, "check-config")  # the configuration cached, as on a running system
+        started = time.monotonic()
+        result = problem(config, "http", **{"notification-number": "1"})
+        took = time.monotonic() - started
+    finally:
+        hole.stop()
+    assert result.returncode == 0, result.stderr
+    assert "kept in the outbox" in result.stdout and "timed out" in result.stdout
+    assert 1.5 < took < 6  # 2 s of trying, then the event is safe and notify is done
+    [waiting] = as_json(vigie(config, "outbox", "--format", "json"))
+    assert (waiting["action"], waiting["state"]) == ("open", "failing")
+
+
+def test_concurrent_flushes_deliver_each_ticket_once_and_in_order(
+    tmp_path: Path, private_desk: Callable[[str], Desk]
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    desk = private_desk("rt")
+    config = configure(tmp_path, desk, deliver_within="0s")  # everything left to flush
+    for number in range(30):
+        assert problem(config, f"svc{number}").returncode == 0
+        ack = notify_args(type="ACKNOWLEDGEMENT", host="web01", service=f"svc{number}",
+                          state="CRITICAL", author="alice", comment="on it")  # fmt: skip
+        assert vigie(config, *ack).returncode == 0
+    assert len(as_json(vigie(config, "outbox", "--format", "json"))) == 90
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        codes = list(pool.map(lambda _: vigie(config, "flush", "--now").returncode, range(3)))
+    assert set(codes) <= {0, EXIT_TEMPFAIL}  # a flush skips the tickets another one holds
+    assert vigie(config, "flush", "--now").returncode == 0
+    tickets = desk.tickets()
+    assert sorted(t["subject"].split()[0] for t in tickets) == sorted(
+        f"[vigie#{n}]" for n in range(1, 31)
+    )
+    assert {t["status"] for t in tickets} == {"open"}  # taken over, after being opened
