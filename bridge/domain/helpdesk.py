@@ -70,6 +70,12 @@ def marker(ticket_id: int) -> str:
     return f"[vigie#{ticket_id}]"
 
 
+def item_tag(item_id: int) -> str:
+    """The tag a delivered comment or time entry carries, so that a retry after a lost
+    answer can see it arrived: ``(outbox 7)``."""
+    return f"(outbox {item_id})"
+
+
 def external_subject(ticket: Ticket) -> str:
     """The external ticket's subject: the marker, the incident key, the ticket's subject."""
     key = ticket.key or ticket.server or ticket.customer or "request"

@@ -18,7 +18,15 @@ from datetime import UTC, datetime, timedelta
 
 from bridge.adapters.helpdesks import Helpdesk, HelpdeskError, connect
 from bridge.config.model import Config
-from bridge.domain.helpdesk import OutboxItem, backoff, external_subject, marker, next_deliveries
+from bridge.domain.helpdesk import (
+    VIGIE_PREFIX,
+    OutboxItem,
+    backoff,
+    external_subject,
+    item_tag,
+    marker,
+    next_deliveries,
+)
 from bridge.domain.tickets import Ticket
 from bridge.store.ticket_locks import ticket_lock
 from bridge.store.unit_of_work import UnitOfWork
@@ -156,16 +164,28 @@ def _send(helpdesk: Helpdesk, ticket: Ticket, item: OutboxItem) -> str | None:
             if item.action == "open":
                 return ref
         opened = ref
+    tag = item_tag(item.id)
+    if item.action in ("comment", "work") and item.failures and _already_there(helpdesk, ref, tag):
+        return opened  # an earlier attempt got there, its answer was lost
     if item.action == "comment":
-        helpdesk.comment(ref, str(payload["text"]))
+        text = str(payload["text"])
+        if text.startswith(VIGIE_PREFIX):
+            text = text[len(VIGIE_PREFIX) :]
+        helpdesk.comment(ref, f"{VIGIE_PREFIX}{tag} {text}")
     elif item.action == "status":
         helpdesk.set_status(ref, payload["status"])  # type: ignore[arg-type]
     elif item.action == "work":
         at = datetime.fromisoformat(str(payload["at"]))
-        note = payload.get("note")
+        note = f"{tag} {payload.get('note') or ''}".strip()
         minutes, by = int(str(payload["minutes"])), str(payload["by"])
-        helpdesk.add_time(ref, minutes, by, at, None if note is None else str(note))
+        helpdesk.add_time(ref, minutes, by, at, note)
     return opened
+
+
+def _already_there(helpdesk: Helpdesk, ref: str, tag: str) -> bool:
+    """Whether the helpdesk already holds the comment or time carrying ``tag``: a retry
+    after a lost answer adds nothing twice (a status is set the same way again)."""
+    return any(tag in (action.text or "") for action in helpdesk.activity(ref))
 
 
 def _set_deadline(helpdesk: Helpdesk, deadline: float) -> None:

@@ -209,3 +209,31 @@ def test_concurrent_flushes_deliver_each_ticket_once_and_in_order(
         f"[vigie#{n}]" for n in range(1, 31)
     )
     assert {t["status"] for t in tickets} == {"open"}  # taken over, after being opened
+
+
+def test_a_comment_whose_answer_was_lost_is_not_added_twice(tmp_path: Path, desk: Desk) -> None:
+    def is_comment(method: str, path: str) -> bool:
+        if desk.kind == "rt":
+            return method == "POST" and path.endswith("/comment")
+        return method == "PUT" and path.startswith("/issues/")  # the note comes first
+
+    with LossyProxy(desk.server.port, is_comment, drops=0) as proxy:
+        config = configure(tmp_path, desk, url=proxy.url)
+        assert problem(config, "http").returncode == 0
+        proxy.drops = 1
+        ack = notify_args(type="ACKNOWLEDGEMENT", host="web01", service="http",
+                          state="CRITICAL", author="alice", comment="on it")  # fmt: skip
+        result = vigie(config, *ack)
+        assert "2 kept in the outbox" in result.stdout, result.stdout + result.stderr
+        assert len(proxy.lost) == 1
+        flushed = vigie(config, "flush", "--now")
+        assert flushed.returncode == 0, flushed.stdout + flushed.stderr
+    [external] = desk.with_marker("[vigie#1]")
+    if desk.kind == "rt":
+        history = desk.call("GET", f"/ticket/{external['id']}/history?per_page=100&fields=Type")
+        comments = [item for item in history["items"] if item["Type"] == "Comment"]
+    else:
+        issue = desk.call("GET", f"/issues/{external['id']}.json?include=journals")["issue"]
+        comments = [j for j in issue["journals"] if "(outbox 2)" in (j.get("notes") or "")]
+    assert len(comments) == 1  # sent once, its answer lost, found on the retry
+    assert external["status"] == {"rt": "open", "redmine": "In Progress"}[desk.kind]
