@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bridge.domain.contract import BusinessHours, Customer, Level, Rates, Seller, Server
@@ -76,6 +77,30 @@ class WebSettings:
     public_url: str | None = None
 
 
+HelpdeskKind = Literal["embedded", "rt", "redmine", "zammad", "glpi"]
+
+
+@dataclass(frozen=True)
+class HelpdeskSettings:
+    """The ``helpdesk:`` key: where tickets are mirrored (the embedded store stays the
+    record of truth for SLA and billing) and how the outbox delivers to it."""
+
+    kind: HelpdeskKind = "embedded"
+    url: str | None = None
+    token_file: Path | None = None  # RT "user:password" or token; GLPI app then user token
+    project: str | None = None  # Redmine project, RT queue, Zammad group, GLPI entity
+    deliver_within: float = 2.0  # seconds `vigie notify` spends delivering, after its commit
+    max_attempts: int = 20  # failed attempts before an item is dead-lettered
+    tracker: str | None = None  # Redmine tracker name (default: the project's first)
+    customer: str | None = None  # Zammad: the customer's e-mail or login
+    timeout: float = 10.0  # per request, for `vigie flush` and `vigie sync`
+
+    @property
+    def external(self) -> bool:
+        """Whether tickets go to an external helpdesk (not only the embedded store)."""
+        return self.kind != "embedded"
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole of ``vigie.yaml``, validated."""
@@ -93,6 +118,7 @@ class Config:
     provider: Seller | None = None  # the seller of the e-invoices
     web: WebSettings = field(default_factory=WebSettings)
     paging: Paging | None = None  # who is paged before a deadline (``vigie page``)
+    helpdesk: HelpdeskSettings = field(default_factory=HelpdeskSettings)
 
     def find_server(self, host: str) -> tuple[Customer, Server] | None:
         """The customer and contract entry naming this Icinga host, whatever the dates."""

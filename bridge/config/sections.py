@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bridge.config.billing import read_provider
 from bridge.config.customers import read_customers
+from bridge.config.helpdesk import read_helpdesk
 from bridge.config.model import (
     DEFAULT_STORE_PATH,
     DEFAULT_TIMEZONE,
@@ -85,6 +86,7 @@ def parse_config(
             "provider",
             "web",
             "paging",
+            "helpdesk",
         ),
     )
     if top is None:
@@ -135,6 +137,7 @@ def parse_config(
                     f"paging.people.{person.name}.sms",
                     "an SMS number given, but alerts.sms_gateway is not set: no SMS could be sent",
                 )
+    helpdesk = read_helpdesk(check, top.get("helpdesk", {}), base_dir)
     if alerts is not None and alerts.sms_gateway is None and not alerts.apprise:
         for customer in customers.values():
             if customer.alerts.sms:
@@ -148,7 +151,7 @@ def parse_config(
         raise ConfigError(check.problems, source)
     assert timezone is not None and business_hours is not None and store_path is not None
     assert rates is not None and reopen_within is not None and alerts is not None
-    assert web is not None
+    assert web is not None and helpdesk is not None
     return Config(
         timezone=timezone,
         business_hours=business_hours,
@@ -162,6 +165,7 @@ def parse_config(
         provider=provider,
         web=web,
         paging=paging,
+        helpdesk=helpdesk,
     )
 
 

@@ -15,7 +15,14 @@ import click
 
 from bridge.config.load import config_path, load_config
 from bridge.config.model import ConfigError
-from bridge.entrypoints import cli_accounts, cli_billing, cli_einvoice, cli_paging, cli_tickets
+from bridge.entrypoints import (
+    cli_accounts,
+    cli_billing,
+    cli_einvoice,
+    cli_helpdesk,
+    cli_paging,
+    cli_tickets,
+)
 from bridge.entrypoints import notify as intake
 from bridge.entrypoints.cli_app import App, Failure, cli, pass_app
 from bridge.entrypoints.notify_call import EXIT_BAD_INPUT, EXIT_INTERNAL
@@ -23,7 +30,7 @@ from bridge.entrypoints.notify_client import DEFAULT_SOCKET, SOCKET_VARIABLE
 from bridge.store.errors import StoreError
 
 # imported for the commands they add to ``cli``
-COMMANDS = (cli_tickets, cli_billing, cli_einvoice, cli_accounts, cli_paging)
+COMMANDS = (cli_tickets, cli_billing, cli_einvoice, cli_accounts, cli_paging, cli_helpdesk)
 
 
 @cli.command("check-config")

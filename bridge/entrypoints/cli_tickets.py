@@ -213,11 +213,31 @@ def take(app: App, ticket_id: int, by: str, at: str | None, fmt: str) -> None:
     when = app.time("--at", at)
     with app.outcomes():
         ticket, acknowledged = take_over(
-            app.uow(), app.config.icinga, ticket_id, by, when, app.now, app.config.timezone
+            app.uow(),
+            app.config.icinga,
+            ticket_id,
+            by,
+            when,
+            app.now,
+            app.config.timezone,
+            app.config.helpdesk,
         )
     print_ticket(app, ticket, fmt, "took over")
     if acknowledged is not None and fmt != "json":
         click.echo(acknowledged)
+    _tell_helpdesk(app, ticket_id, fmt)
+
+
+def _tell_helpdesk(app: App, ticket_id: int, fmt: str) -> None:
+    """Deliver what a staff command queued for the external helpdesk (within
+    deliver_within; what fails waits for `vigie flush`)."""
+    if not app.config.helpdesk.external:
+        return
+    from bridge.services.helpdesk_outbox import deliver_after_commit
+
+    said = deliver_after_commit(app.uow(), app.config, ticket_id, app.now)
+    if fmt != "json":
+        click.echo(said)
 
 
 @cli.command("sync-icinga")
@@ -272,8 +292,11 @@ def close(app: App, ticket_id: int, debrief: str | None, at: str | None, fmt: st
     """Close a ticket, with its debrief."""
     when = app.time("--at", at)
     with app.outcomes():
-        ticket = services.close(app.uow(), ticket_id, debrief, when, app.now, app.config.timezone)
+        ticket = services.close(
+            app.uow(), ticket_id, debrief, when, app.now, app.config.timezone, app.config.helpdesk
+        )
     print_ticket(app, ticket, fmt, "closed")
+    _tell_helpdesk(app, ticket_id, fmt)
 
 
 @cli.command("log")
@@ -313,6 +336,7 @@ def log_work(
         click.echo(
             f"logged {work.minutes} min of {work.category} work by {work.by} on ticket {ticket_id}"
         )
+    _tell_helpdesk(app, ticket_id, fmt)
 
 
 @cli.command()

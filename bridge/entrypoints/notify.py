@@ -103,6 +103,8 @@ def notify(
     if entry is not None:
         entry.done()
     lines.append(describe(outcome, event, config))
+    if outcome.helpdesk is not None:
+        lines.append(outcome.helpdesk)
     return lines
 
 

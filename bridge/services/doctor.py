@@ -3,7 +3,8 @@
 What ``check-config`` cannot see because it reads only the file: whether this user can
 write the store, whether notifications wait in the spool, whether the configuration cache
 works in this user's environment (Icinga's daemon has no HOME), whether Icinga's API
-answers with the configured URL, credentials and CA, and whether the SMTP relay answers.
+answers with the configured URL, credentials and CA, whether the SMTP relay answers, and
+whether the external helpdesk answers (and nothing is dead-lettered in its outbox).
 Each finding says what to fix. Reads and greets, never sends or acknowledges anything.
 """
 
@@ -40,6 +41,7 @@ def diagnose(config: Config, config_file: Path) -> list[Finding]:
         _cache(config_file),
         _icinga(config),
         _relay(config),
+        _helpdesk(config),
     ]
     if config.alerts.apprise:
         found.append(_apprise(config))
@@ -121,3 +123,32 @@ def _apprise(config: Config) -> Finding:
     if problem is not None:
         return Finding("apprise", False, problem)
     return Finding("apprise", True, f"{len(config.alerts.apprise)} URL(s) accepted by apprise")
+
+
+def _helpdesk(config: Config) -> Finding:
+    settings = config.helpdesk
+    if not settings.external:
+        return Finding("helpdesk", True, "embedded: tickets are kept in the store only")
+    from bridge.adapters.helpdesks import HelpdeskError, connect
+    from bridge.domain.helpdesk import marker
+
+    try:
+        connect(settings, settings.timeout).find(marker(0))  # a read: nothing is made
+    except HelpdeskError as error:
+        return Finding("helpdesk", False, str(error))
+    with UnitOfWork(config.store_path, write=False) as uow:
+        waiting = uow.helpdesk.undelivered()
+    dead = sum(item.dead(settings.max_attempts) for item in waiting)
+    if dead:
+        return Finding(
+            "helpdesk",
+            False,
+            f"{dead} item(s) dead-lettered in the outbox: see vigie outbox --dead, fix the "
+            "cause, then vigie flush --dead",
+        )
+    return Finding(
+        "helpdesk",
+        True,
+        f"{settings.url} answers ({settings.kind}, {settings.project}); "
+        f"{len(waiting)} item(s) waiting in the outbox",
+    )

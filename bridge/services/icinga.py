@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 from bridge.adapters.icinga_api import IcingaApiError, IcingaObjectMissing, acknowledge_problem
-from bridge.config.model import IcingaApi
+from bridge.config.model import HelpdeskSettings, IcingaApi
 from bridge.domain.incidents import ACK_DUE
 from bridge.domain.tickets import Ticket
 from bridge.services.tickets import take
@@ -77,10 +77,12 @@ def take_over(
     at: datetime,
     now: datetime,
     tz: tzinfo = UTC,
+    helpdesk: HelpdeskSettings | None = None,
 ) -> tuple[Ticket, str | None]:
     """Take the ticket over (R4), then acknowledge it in Icinga: the ticket, and what
-    Icinga said (see ``acknowledge``)."""
-    ticket = take(uow, ticket_id, by, at, now, tz)
+    Icinga said (see ``acknowledge``). With an external ``helpdesk``, it is told too
+    (through the outbox)."""
+    ticket = take(uow, ticket_id, by, at, now, tz, helpdesk)
     return ticket, acknowledge(uow, api, ticket, now)
 
 

@@ -7,7 +7,7 @@ customer's alerts and commits; ``replay_spool`` records what an earlier run had 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -47,11 +47,16 @@ class Outcome:
     closed: bool = False
     opened: Ticket | None = None
     reacknowledge: bool = False  # the problem is back on a taken ticket: acknowledge again
+    helpdesk: str | None = None  # what delivering to an external helpdesk did, if one is set
 
 
-def record_notification(uow: UnitOfWork, config: Config, event: Event, now: datetime) -> Outcome:
+def record_notification(
+    uow: UnitOfWork, config: Config, event: Event, now: datetime, deliver: bool = True
+) -> Outcome:
     """Record one notification: open, update or only note a ticket. The same notification
-    recorded twice changes nothing the second time."""
+    recorded twice changes nothing the second time. With an external helpdesk, what it
+    owes the helpdesk goes to the outbox in the same transaction, then (``deliver``) is
+    tried within ``helpdesk.deliver_within``; what fails stays for ``vigie flush``."""
     event = with_plausible_since(event, _earliest_reference(config, event))
     with uow:
         repo = uow.tickets
@@ -89,7 +94,16 @@ def record_notification(uow: UnitOfWork, config: Config, event: Event, now: date
                 portal_link(config, ticket.id),
             ):
                 repo.add_message(ticket.id, channel, recipient, subject, body, now)
+        if config.helpdesk.external and outcome.ticket_id is not None:
+            _queue_for_helpdesk(uow, event, outcome, now)
         uow.commit()
+    if config.helpdesk.external and outcome.ticket_id is not None and deliver:
+        # Only where a helpdesk is configured: the embedded default imports nothing more.
+        from bridge.services.helpdesk_outbox import deliver_after_commit
+
+        outcome = replace(
+            outcome, helpdesk=deliver_after_commit(uow, config, outcome.ticket_id, now)
+        )
     if outcome.reacknowledge and outcome.ticket_id is not None:
         # After the commit: the event is safe whatever Icinga answers, and its write lock
         # is released before Icinga runs the ACKNOWLEDGEMENT notification this causes.
@@ -97,6 +111,23 @@ def record_notification(uow: UnitOfWork, config: Config, event: Event, now: date
 
         reacknowledge(uow, config.icinga, outcome.ticket_id, now)
     return outcome
+
+
+def _queue_for_helpdesk(uow: UnitOfWork, event: Event, outcome: Outcome, now: datetime) -> None:
+    """The outbox items this notification owes the external helpdesk (same transaction)."""
+    from bridge.domain.helpdesk import changes_for
+
+    assert outcome.ticket_id is not None
+    ticket = uow.tickets.get(outcome.ticket_id)
+    text = f"{event.type} {event.key}" + (f" {event.state}" if event.state else "")
+    text += f" since {event.since.isoformat()}"
+    if event.output:
+        text += f"\n{event.output}"
+    if event.author or event.comment:
+        text += f"\n{event.author or ''}: {event.comment or ''}"
+    opened = outcome.opened is not None
+    for action, payload in changes_for(opened, outcome.took, outcome.closed, ticket, text):
+        uow.helpdesk.add(ticket.id, action, payload, now)
 
 
 def _earliest_reference(config: Config, event: Event) -> datetime:
@@ -187,7 +218,7 @@ def replay_spool(
         return None
 
     def record(event: Event) -> None:
-        record_notification(uow, config, event, now)
+        record_notification(uow, config, event, now, deliver=False)  # `vigie flush` will
 
     try:
         count = journal.replay(folder, record, TRANSIENT, spooled)

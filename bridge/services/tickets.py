@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 from bridge.config.calendar import business_calendar
-from bridge.config.model import Config
+from bridge.config.model import Config, HelpdeskSettings
 from bridge.domain.contract import Customer
 from bridge.domain.portal import NewAttachment, attachment_problem
 from bridge.domain.refusals import (
@@ -27,6 +27,10 @@ from bridge.domain.tickets import Approval, Category, HistoryEntry, Ticket, Work
 from bridge.services.approvals import ask_approval
 from bridge.services.errors import Rejected
 from bridge.store.unit_of_work import UnitOfWork
+
+TYPE_CHECKING = False  # the helpdesk's values, only where one is configured
+if TYPE_CHECKING:
+    from bridge.domain.helpdesk import Action
 
 
 def customer_of(config: Config, customer_id: str) -> Customer:
@@ -85,16 +89,24 @@ def open_request(
 
 
 def take(
-    uow: UnitOfWork, ticket_id: int, by: str, at: datetime, now: datetime, tz: tzinfo = UTC
+    uow: UnitOfWork,
+    ticket_id: int,
+    by: str,
+    at: datetime,
+    now: datetime,
+    tz: tzinfo = UTC,
+    helpdesk: HelpdeskSettings | None = None,
 ) -> Ticket:
     """Take the ticket over (stops the SLA clock, R4); refused when closed or already taken.
-    ``tz``: the zone a refusal shows its times in."""
+    ``tz``: the zone a refusal shows its times in; with an external ``helpdesk``, the
+    take-over goes to its outbox in the same transaction."""
     with uow:
         verdict = may_take(uow.tickets.get(ticket_id), at, tz)
         if verdict is not None:
             raise Rejected(verdict)
         uow.tickets.set_taken(ticket_id, by, at)
         uow.tickets.add_entry(ticket_id, None, at, now, "taken", actor=by)
+        mirror(uow, helpdesk, ticket_id, now, ("status", {"status": "taken", "by": by}))
         ticket = uow.tickets.get(ticket_id)
         uow.commit()
     return ticket
@@ -107,8 +119,10 @@ def close(
     at: datetime,
     now: datetime,
     tz: tzinfo = UTC,
+    helpdesk: HelpdeskSettings | None = None,
 ) -> Ticket:
-    """Close the ticket; an incident needs its debrief (R15)."""
+    """Close the ticket; an incident needs its debrief (R15). With an external
+    ``helpdesk``, the debrief and the closing go to its outbox in the same transaction."""
     with uow:
         ticket = uow.tickets.get(ticket_id)
         verdict = may_close(ticket, debrief, at, tz)
@@ -117,6 +131,8 @@ def close(
         text = (debrief or "").strip()
         uow.tickets.set_closed(ticket_id, at, text, ticket.sla_closed_at or at)
         uow.tickets.add_entry(ticket_id, None, at, now, "closed", comment=text)
+        said: dict[str, object] = {"text": "closed in Vigie" + (f": {text}" if text else "")}
+        mirror(uow, helpdesk, ticket_id, now, ("comment", said), ("status", {"status": "closed"}))
         ticket = uow.tickets.get(ticket_id)
         uow.commit()
     return ticket
@@ -161,8 +177,32 @@ def log_work(
         # The history tells the whole story (R15), work included.
         what = f"{minutes} min of {kind} work" + (f": {note}" if note else "")
         uow.tickets.add_entry(ticket_id, None, at, now, "work", actor=by, comment=what)
+        done = {"minutes": minutes, "by": by, "at": at.isoformat(), "note": note}
+        mirror(uow, config.helpdesk, ticket_id, now, ("work", done))
         uow.commit()
     return work
+
+
+def mirror(
+    uow: UnitOfWork,
+    helpdesk: HelpdeskSettings | None,
+    ticket_id: int,
+    now: datetime,
+    *changes: tuple[Action, dict[str, object]] | None,
+) -> None:
+    """Queue staff's changes for the external helpdesk, in the caller's transaction
+    (nothing when the store is the only helpdesk). Comments carry Vigie's prefix, so that
+    ``vigie sync`` does not read them back as staff's."""
+    if helpdesk is None or not helpdesk.external:
+        return
+    from bridge.domain.helpdesk import VIGIE_PREFIX
+
+    for change in changes:
+        if change is not None:
+            action, payload = change
+            if action == "comment":
+                payload = dict(payload, text=VIGIE_PREFIX + str(payload["text"]))
+            uow.helpdesk.add(ticket_id, action, payload, now)
 
 
 def approve(

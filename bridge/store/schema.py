@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bridge.store.errors import StoreUnavailable, unavailable
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # Under Icinga's 30 s timeout of the notification command: a notify waiting longer for
 # the lock gives up and spools the event rather than being killed with it unrecorded.
 BUSY_TIMEOUT_SECONDS = 20.0
@@ -207,6 +207,33 @@ CREATE TABLE IF NOT EXISTS approval_decisions (
 );
 """
 
+# Version 6: the external helpdesk's outbox (written with the ticket change), every
+# delivery attempt, and what `vigie sync` imported from the helpdesk (each thing once).
+_UPGRADE_TO_6 = """
+CREATE TABLE IF NOT EXISTS helpdesk_outbox (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+    action TEXT NOT NULL CHECK (action IN ('open', 'comment', 'status', 'work')),
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS helpdesk_outbox_ticket ON helpdesk_outbox (ticket_id, id);
+CREATE TABLE IF NOT EXISTS helpdesk_attempts (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES helpdesk_outbox (id),
+    at TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'failed', 'requeued')),
+    error TEXT,
+    retry_at TEXT
+);
+CREATE INDEX IF NOT EXISTS helpdesk_attempts_item ON helpdesk_attempts (item_id, outcome);
+CREATE TABLE IF NOT EXISTS helpdesk_synced (
+    source TEXT PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+    recorded_at TEXT NOT NULL
+);
+"""
+
 _APPEND_ONLY = (
     "events",
     "work",
@@ -217,6 +244,9 @@ _APPEND_ONLY = (
     "attachments",
     "approval_requests",
     "approval_decisions",
+    "helpdesk_outbox",
+    "helpdesk_attempts",
+    "helpdesk_synced",
 )
 
 
@@ -268,6 +298,9 @@ def _upgrade(db: sqlite3.Connection, path: Path) -> None:
             db.execute(statement)
     if version < 5:
         for statement in _statements(_UPGRADE_TO_5):
+            db.execute(statement)
+    if version < 6:
+        for statement in _statements(_UPGRADE_TO_6):
             db.execute(statement)
     for table in _APPEND_ONLY:
         for verb in ("UPDATE", "DELETE"):

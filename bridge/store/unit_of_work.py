@@ -23,6 +23,7 @@ from bridge.store.schema import BUSY_TIMEOUT_SECONDS, SCHEMA_VERSION, migrate
 TYPE_CHECKING = False  # mypy reads it as true; importing typing costs notify start-up time
 if TYPE_CHECKING:
     from bridge.store.accounts import Accounts
+    from bridge.store.helpdesk import HelpdeskOutbox
     from bridge.store.issued import IssuedDocuments
     from bridge.store.portal import Portal
 
@@ -73,6 +74,14 @@ class UnitOfWork:
 
         assert self._db is not None, "portal outside the with block"
         return Portal(self._db)
+
+    @property
+    def helpdesk(self) -> HelpdeskOutbox:
+        """The external helpdesk's outbox and sync marks, in this block's transaction."""
+        from bridge.store.helpdesk import HelpdeskOutbox
+
+        assert self._db is not None, "helpdesk outside the with block"
+        return HelpdeskOutbox(self._db)
 
     def __exit__(
         self,

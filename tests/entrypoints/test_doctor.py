@@ -49,10 +49,11 @@ def test_all_well_is_exit_0_with_a_line_each(
     done = vigie("doctor")
     assert done.returncode == 0, done.stdout + done.stderr
     found = lines(done)
-    assert set(found) == {"store", "spool", "cache", "icinga", "relay"}
+    assert set(found) == {"store", "spool", "cache", "icinga", "relay", "helpdesk"}
     assert all(line.startswith("OK") for line in found.values()), found
     assert "answers" in found["relay"]
     assert "no icinga: section" in found["icinga"]
+    assert "embedded" in found["helpdesk"]
 
 
 def test_what_does_not_answer_is_named_with_the_fix(config_file: Path, vigie: Run) -> None:

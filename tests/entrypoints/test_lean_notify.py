@@ -24,6 +24,15 @@ HEAVY += (
 )  # e-invoices: only `vigie issue` and --format ubl|pdf
 # The store's other repositories and the rules behind them: not a notification's business.
 HEAVY += ("bridge.store.issued", "bridge.store.accounts", "bridge.domain.billing")
+# The external helpdesk's outbox and adapters: only where `helpdesk:` names one.
+HEAVY += (
+    "bridge.adapters.helpdesks",
+    "bridge.services.helpdesk_outbox",
+    "bridge.store.helpdesk",
+    "bridge.store.ticket_locks",
+    "bridge.domain.helpdesk",
+    "bridge.config.helpdesk",
+)
 
 
 def imported_by_notify(config_file: Path, service: str, **env: str) -> set[str]:
@@ -78,3 +87,27 @@ def test_a_call_handed_to_a_notify_server_loads_nothing_of_the_bridge(config_fil
         "bridge.entrypoints.notify_client",
     ]
     assert not modules & {"sqlite3", "dataclasses", "typing", "pathlib", "datetime"}
+
+
+def test_with_a_helpdesk_notify_loads_its_adapter_on_the_standard_library_only(
+    tmp_path: Path,
+) -> None:
+    from tests.servers.polling import free_port
+    from tests.vigie_command import write_config
+
+    token = tmp_path / "helpdesk.token"
+    token.write_text("key\n", encoding="utf-8")
+    config_file = write_config(
+        tmp_path,
+        helpdesk={
+            "kind": "redmine",
+            "url": f"http://127.0.0.1:{free_port()}",  # nothing listens: delivery fails fast
+            "token_file": str(token),
+            "project": "support",
+        },
+    )
+    imported_by_notify(config_file, "http")
+    modules = imported_by_notify(config_file, "smtp")
+    assert "bridge.adapters.helpdesks.redmine" in modules
+    assert "http.client" in modules
+    assert not {"requests", "urllib3", "click", "yaml"} & modules

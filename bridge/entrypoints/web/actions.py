@@ -8,6 +8,7 @@ written.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -58,7 +59,9 @@ async def perform(
     """Do ``action`` on the ticket as ``user``; BadForm or the service's Rejected."""
     uow, now, config = auth.writing(request), auth.now(), auth.config_of(request)
     if action == "take":
-        await run_in_threadpool(services.take, uow, ticket_id, user.name, now, now)
+        await run_in_threadpool(
+            services.take, uow, ticket_id, user.name, now, now, UTC, config.helpdesk
+        )
     elif action == "log":
         minutes, category = _minutes(fields), _category(fields)
         note = _text(fields, "note", required=False)
@@ -80,6 +83,8 @@ async def perform(
         await run_in_threadpool(services.approve, uow, ticket_id, by, now, now)
     elif action == "close":
         debrief = _text(fields, "debrief", required=False)
-        await run_in_threadpool(services.close, uow, ticket_id, debrief, now, now)
+        await run_in_threadpool(
+            services.close, uow, ticket_id, debrief, now, now, UTC, config.helpdesk
+        )
     else:
         raise BadForm(f"action: one of {', '.join(ACTIONS)}, got {action[:20]!r}")
