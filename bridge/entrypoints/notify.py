@@ -21,7 +21,7 @@ from bridge.domain.times import to_display
 from bridge.services.notifications import Outcome, record_notification, replay_spool
 from bridge.store import journal, spool
 from bridge.store.errors import StoreUnavailable
-from bridge.store.unit_of_work import UnitOfWork
+from bridge.store.unit_of_work import open_store
 
 # The exit codes of every `vigie` command (design.md), here where no click is imported.
 EXIT_REFUSED = 1  # a contract rule refused it; the message names the rule
@@ -145,7 +145,7 @@ def notify(
     # First the event goes to the journal (one small fsynced file, no lock to wait for):
     # a run Icinga kills from now on leaves it for the next run to record.
     entry = _journal(config, event)
-    uow = UnitOfWork(config.store_path)
+    uow = open_store(config)
     try:
         replayed = replay_spool(
             uow, config, spooled, now, max_records=REPLAY_RECORDS, max_seconds=REPLAY_SECONDS

@@ -20,7 +20,7 @@ from bridge.config.model import Config
 from bridge.store import journal, spool
 from bridge.store.access import check_writable
 from bridge.store.errors import StoreError
-from bridge.store.unit_of_work import UnitOfWork
+from bridge.store.unit_of_work import open_store
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def _store(config: Config) -> Finding:
             "store", False, f"{refusal}: run vigie as {refusal.owner} (runuser -u {refusal.owner})"
         )
     try:
-        with UnitOfWork(path):  # takes the write lock, then rolls back: nothing written
+        with open_store(config):  # takes the write lock, then rolls back: nothing written
             pass
     except StoreError as error:
         return Finding("store", False, f"{error}: give the store's folder to Icinga's user")

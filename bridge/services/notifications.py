@@ -27,7 +27,7 @@ from bridge.domain.incidents import (
 from bridge.domain.notification import EARLIEST_REFERENCE, Event, with_plausible_since
 from bridge.domain.tickets import Ticket, incident_ticket
 from bridge.store import journal, spool
-from bridge.store.errors import StoreUnavailable
+from bridge.store.errors import Conflict, StoreUnavailable
 from bridge.store.repository import Repository
 from bridge.store.unit_of_work import UnitOfWork
 
@@ -48,12 +48,31 @@ class Outcome:
     reacknowledge: bool = False  # the problem is back on a taken ticket: acknowledge again
 
 
+# How often a notification is recorded again after another writer got there first: once
+# is enough (the second pass sees what the other wrote); more is a bug, not a race.
+CONFLICT_ATTEMPTS = 3
+
+
 def record_notification(uow: UnitOfWork, config: Config, event: Event, now: datetime) -> Outcome:
     """Record one notification: open, update or only note a ticket. The same notification
-    recorded twice changes nothing the second time."""
+    recorded twice changes nothing the second time, whichever master of an HA pair sent it."""
     event = with_plausible_since(event, _earliest_reference(config, event))
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            return _record(uow, config, event, now)
+        except Conflict:
+            # The other master opened this incident or recorded this event in a transaction
+            # that committed while ours ran: ours was rolled back; decide again, seeing it.
+            if attempt == CONFLICT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record(uow: UnitOfWork, config: Config, event: Event, now: datetime) -> Outcome:
     with uow:
         repo = uow.tickets
+        # Writers of the same host wait for each other (PostgreSQL; SQLite has one writer).
+        repo.hold(event.host)
         seen = repo.entry_with_identity(event.identity)
         if seen is not None:
             return Outcome(seen.ticket_id, "duplicate", duplicate=True)

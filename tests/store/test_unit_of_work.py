@@ -1,18 +1,21 @@
-"""The unit of work on a real SQLite file: all or nothing, and a store that cannot be used
-now told apart from a bug by SQLite's error code."""
+"""The unit of work on each store (a real SQLite file, a real PostgreSQL database): all or
+nothing, and a store that cannot be used now told apart from a bug."""
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bridge.domain.notification import parse_event
 from bridge.domain.tickets import NewTicket
 from bridge.store import unit_of_work
-from bridge.store.errors import StoreUnavailable, unavailable
+from bridge.store.errors import Conflict, StoreUnavailable, unavailable
 from bridge.store.unit_of_work import UnitOfWork
+from tests.backends import Backend
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 REQUEST = NewTicket(
@@ -28,16 +31,62 @@ REQUEST = NewTicket(
 )
 
 
-def test_a_block_left_without_commit_writes_nothing(tmp_path: Path) -> None:
-    uow = UnitOfWork(tmp_path / "vigie.db")
+def test_a_block_left_without_commit_writes_nothing(backend: Backend) -> None:
+    uow = backend.uow()
     with uow:
         uow.tickets.add(REQUEST, False, NOW)
     with uow:
         assert uow.tickets.tickets() == []
         ticket_id = uow.tickets.add(REQUEST, False, NOW)
         uow.commit()
-    with UnitOfWork(tmp_path / "vigie.db", write=False) as reading:
+    with backend.uow(write=False) as reading:
         assert [t.id for t in reading.tickets.tickets()] == [ticket_id]
+
+
+def test_one_incident_ticket_open_per_key_is_the_databases_rule(backend: Backend) -> None:
+    """Two masters opening the same incident: the second INSERT meets the partial unique
+    index and is told Conflict (its caller records again); once closed, a new one opens."""
+    incident = replace(REQUEST, kind="incident", key="web01!http", server="web01")
+    with backend.uow() as uow:
+        first = uow.tickets.add(incident, False, NOW)
+        with pytest.raises(Conflict, match="web01!http"):
+            uow.tickets.add(incident, False, NOW)
+        uow.tickets.set_closed(first, NOW, "fixed", NOW)
+        second = uow.tickets.add(incident, False, NOW)
+        uow.tickets.add(REQUEST, False, NOW)
+        uow.tickets.add(REQUEST, False, NOW)  # requests have no key: any number
+        uow.commit()
+    assert second != first
+    with backend.raw() as db, pytest.raises(sqlite3.IntegrityError):
+        db.execute(
+            "INSERT INTO tickets (kind, key, subject, reference_at, created_at) "
+            "VALUES ('incident', 'web01!http', 'raw', 'x', 'x')"
+        )
+
+
+def test_the_same_notification_is_recorded_once_whoever_sends_it(backend: Backend) -> None:
+    """R15, HA: each event has an identity; the second delivery of it is refused."""
+    event = parse_event(
+        type="PROBLEM",
+        host="web01",
+        service="http",
+        state="CRITICAL",
+        output="down",
+        since="1795196000",
+        author=None,
+        comment=None,
+        customer=None,
+        notification_number="1",
+        received_at=NOW,
+        tz=UTC,
+    )
+    with backend.uow() as uow:
+        uow.tickets.add_entry(None, event.key, NOW, NOW, "problem", event)
+        with pytest.raises(Conflict):
+            uow.tickets.add_entry(None, event.key, NOW, NOW, "problem", event)
+        uow.commit()
+    with backend.uow(write=False) as uow:
+        assert len(uow.tickets.events_of(event.key)) == 1
 
 
 def test_a_reading_unit_of_work_leaves_no_store_behind(tmp_path: Path) -> None:
@@ -64,6 +113,25 @@ def test_a_store_locked_too_long_is_unavailable(
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+def test_history_and_tickets_are_kept_by_the_database(backend: Backend) -> None:
+    """R15 on both stores: the triggers refuse to change or remove history."""
+    with backend.uow() as uow:
+        ticket_id = uow.tickets.add(REQUEST, False, NOW)
+        uow.tickets.add_entry(ticket_id, None, NOW, NOW, "note", comment="kept")
+        uow.commit()
+    with backend.raw() as db:
+        for statement, words in (
+            ("DELETE FROM tickets", "never deleted"),
+            ("UPDATE tickets SET reference_at = 'x'", "never change"),
+            ("UPDATE events SET comment = 'changed'", "append-only"),
+            ("DELETE FROM events", "append-only"),
+        ):
+            with pytest.raises(sqlite3.IntegrityError, match=words):
+                db.execute(statement)
+    with backend.uow(write=False) as uow:
+        assert [e.comment for e in uow.tickets.history(ticket_id)] == ["kept"]
 
 
 def test_errors_are_classified_by_code_not_by_wording(tmp_path: Path) -> None:
