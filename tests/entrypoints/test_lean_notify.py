@@ -23,6 +23,8 @@ HEAVY += (
 )  # e-invoices: only `vigie issue` and --format ubl|pdf
 # The store's other repositories and the rules behind them: not a notification's business.
 HEAVY += ("bridge.store.issued", "bridge.store.accounts", "bridge.domain.billing")
+# The PostgreSQL store (about 100 ms to import): only when store.url names one.
+HEAVY += ("psycopg", "psycopg_binary", "bridge.store.postgres")
 
 
 def imported_by_notify(config_file: Path, service: str) -> set[str]:
