@@ -33,7 +33,7 @@ TABLES = (
     ("web_sessions", "digest"),
     ("failed_logins", "id"),
 )
-_NUMBERED = tuple(table for table, order in TABLES if order == "id") + ("issued_documents",)
+_NUMBERED = (*(table for table, order in TABLES if order == "id"), "issued_documents")
 _BATCH = 1000
 
 

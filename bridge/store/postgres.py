@@ -285,16 +285,17 @@ class PostgresUnitOfWork(UnitOfWork):
         self._pg.end("COMMIT")
 
 
-def listen(url: str, password_file: Path | None, timeout: float) -> Iterator[None]:
-    """Yield once per announcement of a new history entry (and every ``timeout`` seconds
-    without any), until the caller stops; StoreUnavailable when the server goes away."""
+def listen(url: str, password_file: Path | None, timeout: float) -> Iterator[bool]:
+    """Yield True once new history entries were announced, False after ``timeout`` seconds
+    without any (so the caller may stop); StoreUnavailable when the server goes away."""
     db = connect(url, password_file)
     try:
         db.connection.execute(psql.SQL("LISTEN {}").format(psql.Identifier(CHANNEL)))
         while True:
+            heard = False
             for _ in db.connection.notifies(timeout=timeout, stop_after=1):
-                pass
-            yield None
+                heard = True
+            yield heard
     except psycopg.Error as error:
         raise classify(error, db.where) from None
     finally:

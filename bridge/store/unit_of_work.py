@@ -22,6 +22,8 @@ from bridge.store.schema import BUSY_TIMEOUT_SECONDS, SCHEMA_VERSION, migrate
 
 TYPE_CHECKING = False  # mypy reads it as true; importing typing costs notify start-up time
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from bridge.config.model import Config
     from bridge.store.accounts import Accounts
     from bridge.store.issued import IssuedDocuments
@@ -133,6 +135,17 @@ def _mend_sidecars(path: Path) -> None:
             continue
         if status.st_uid == os.geteuid() and not status.st_mode & stat.S_IWUSR:
             os.chmod(sidecar, stat.S_IMODE(database.st_mode))
+
+
+def announcements(config: Config, timeout: float) -> Iterator[bool] | None:
+    """On PostgreSQL, an iterator that yields True once a history entry of a ticket is
+    committed (LISTEN/NOTIFY), False after ``timeout`` seconds without any; None on
+    SQLite, which cannot tell (its readers poll)."""
+    if config.store_url is None:
+        return None
+    from bridge.store.postgres import listen
+
+    return listen(config.store_url, config.store_password_file, timeout)
 
 
 def open_store(config: Config, *, write: bool = True) -> UnitOfWork:
