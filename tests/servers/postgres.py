@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ class Cluster:
     base: Path
     port: int
     owner: dict[str, Any]
+    durable: bool = False  # fsync and synchronous commits as a deployment has them
 
     def url(self, database: str) -> str:
         """A ``postgresql://`` url of ``database``, over the cluster's unix socket."""
@@ -53,10 +55,9 @@ class Cluster:
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
-        options = (
-            f"-p {self.port} -k {self.base} -c listen_addresses='' -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+        options = f"-p {self.port} -k {self.base} -c listen_addresses='' -c max_connections=200"
+        if not self.durable:  # thrown away after the tests: durability buys nothing
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self.ctl("-l", str(self.base / "server.log"), "-w", "-t", "30", "-o", options, "start")
 
     def stop(self, mode: str = "fast") -> None:
@@ -96,36 +97,43 @@ def pg_cluster() -> Iterator[Cluster]:
     if not (BIN / "initdb").exists():
         pytest.fail("PostgreSQL is not installed: run tools/install-deps (package postgresql)")
     pytest.importorskip("psycopg", reason="the postgres extra: pip install -e '.[postgres]'")
+    with throwaway_cluster() as cluster:
+        yield cluster
+
+
+@contextmanager
+def throwaway_cluster(durable: bool = False) -> Iterator[Cluster]:
+    """initdb into a new temporary folder, start, yield; stop and remove it after."""
     # Not under pytest's folder: root's 0700 parents would shut the postgres account out.
     base = Path(tempfile.mkdtemp(prefix="vigie-pg-"))
     owner = _owner()
     if owner:
         os.chown(base, owner["user"], owner["group"])
     base.chmod(0o755)
-    cluster = Cluster(base, PORT, owner)
-    subprocess.run(
-        [
-            str(BIN / "initdb"),
-            "-D",
-            str(base / "data"),
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync",
-            "--no-instructions",
-        ],
-        check=True,
-        capture_output=True,
-        cwd=base,
-        timeout=120,
-        **owner,
-    )
-    cluster.start()
+    cluster = Cluster(base, PORT, owner, durable)
     try:
+        subprocess.run(
+            [
+                str(BIN / "initdb"),
+                "-D",
+                str(base / "data"),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+                "--no-instructions",
+            ],
+            check=True,
+            capture_output=True,
+            cwd=base,
+            timeout=120,
+            **owner,
+        )
+        cluster.start()
         from bridge.store.postgres import connect
 
         cluster.admin(f"CREATE DATABASE {TEMPLATE} TEMPLATE template0")
@@ -134,9 +142,3 @@ def pg_cluster() -> Iterator[Cluster]:
     finally:
         cluster.stop("immediate")
         shutil.rmtree(base, ignore_errors=True)
-
-
-@pytest.fixture
-def pg_url(pg_cluster: Cluster) -> str:
-    """A fresh database at the current schema, for one test."""
-    return pg_cluster.fresh_database()
