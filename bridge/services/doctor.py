@@ -55,7 +55,7 @@ def _store(config: Config) -> Finding:
             pass
     except StoreError as error:
         return Finding("store", False, f"{error}: give the store's folder to Icinga's user")
-    return Finding("store", True, f"{path} writable")
+    return Finding("store", True, f"{config.store_url or path} writable")
 
 
 def _spool(config: Config) -> Finding:

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from tests.backends import backend
-from tests.servers.postgres import pg_cluster
 from tests.vigie_command import config_file, vigie
 
-__all__ = ["backend", "config_file", "pg_cluster", "vigie"]
+__all__ = ["config_file", "vigie"]

@@ -12,11 +12,9 @@ import pytest
 from tests.servers.health_target import HealthTarget
 from tests.servers.icinga import IcingaSandbox, StartIcinga, icinga2_available
 from tests.servers.icinga_pki import Certificates, make_certificates
-from tests.servers.postgres import pg_cluster
 from tests.vigie_command import config_file, vigie
 
-# The command's fixtures, shared with the other folders; the PostgreSQL cluster.
-__all__ = ["config_file", "pg_cluster", "vigie"]
+__all__ = ["config_file", "vigie"]  # the command's fixtures, shared with the other folders
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

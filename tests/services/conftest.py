@@ -10,11 +10,8 @@ import pytest
 from bridge.config.load import load_config
 from bridge.config.model import Config
 from bridge.store.unit_of_work import UnitOfWork, open_store
-from tests.backends import Backend, backend
-from tests.servers.postgres import pg_cluster
+from tests.backends import Backend
 from tests.vigie_command import write_config
-
-__all__ = ["backend", "pg_cluster"]
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ import requests
 
 from bridge.entrypoints.web import events
 from tests.entrypoints.web.harness import Site, make_store, notify, serve
-from tests.servers.postgres import Cluster, pg_cluster
-
-__all__ = ["pg_cluster"]
+from tests.servers.postgres import Cluster
 
 pytestmark = pytest.mark.postgres
 
