@@ -4,6 +4,7 @@ nothing, and a store that cannot be used now told apart from a bug."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from bridge.store import unit_of_work
 from bridge.store.errors import Conflict, StoreUnavailable, unavailable
 from bridge.store.unit_of_work import UnitOfWork
 from tests.backends import Backend
+from tests.servers.postgres import Cluster
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 REQUEST = NewTicket(
@@ -149,3 +151,34 @@ def test_errors_are_classified_by_code_not_by_wording(tmp_path: Path) -> None:
         sqlite3.connect(path).execute("DELETE FROM tickets")
     assert "never deleted" in str(refused.value)
     assert unavailable(refused.value, path) is None
+
+
+@pytest.mark.postgres
+def test_two_masters_opening_one_incident_at_the_same_instant_make_one_ticket(
+    tmp_path: Path, pg_cluster: Cluster
+) -> None:
+    """Without the host lock, straight at the database: the second INSERT waits on the
+    first's uncommitted index entry, then meets it (ON CONFLICT DO NOTHING): Conflict."""
+    backend = Backend("postgres", tmp_path, pg_cluster.fresh_database())
+    incident = replace(REQUEST, kind="incident", key="web01!http", server="web01")
+    first, second = backend.uow(), backend.uow()
+    outcome: list[object] = []
+    with first:
+        first.tickets.add(incident, False, NOW)
+
+        def other_master() -> None:
+            with second:
+                try:
+                    outcome.append(second.tickets.add(incident, False, NOW))
+                except Conflict as conflict:
+                    outcome.append(conflict)
+
+        racing = threading.Thread(target=other_master)
+        racing.start()
+        racing.join(0.5)
+        assert racing.is_alive(), "the second INSERT did not wait for the first"
+        first.commit()
+    racing.join(10)
+    assert len(outcome) == 1 and isinstance(outcome[0], Conflict)
+    with backend.uow(write=False) as uow:
+        assert len(uow.tickets.tickets()) == 1
