@@ -34,7 +34,15 @@ def _stamp(path: Path) -> tuple[int, ...] | None:
 def _code_stamp() -> tuple[tuple[int, ...] | None, ...]:
     # The dataclasses a pickle rebuilds live in these files: a changed file, a fresh parse.
     here = Path(__file__).parent
-    return tuple(_stamp(here / name) for name in ("model.py", "../domain/contract.py"))
+    return tuple(
+        _stamp(here / name)
+        for name in (
+            "model.py",
+            "../domain/contract.py",
+            "../domain/paging.py",
+            "../domain/rota.py",
+        )
+    )
 
 
 def _folder() -> Path | None:

@@ -16,6 +16,10 @@ from zoneinfo import ZoneInfo
 
 from bridge.domain.contract import BusinessHours, Customer, Level, Rates, Seller, Server
 
+TYPE_CHECKING = False  # mypy reads it as true; `vigie notify` never needs paging's modules
+if TYPE_CHECKING:
+    from bridge.domain.paging import Paging
+
 DEFAULT_CONFIG_PATH = Path("/etc/vigie/vigie.yaml")
 DEFAULT_TIMEZONE = "Europe/Brussels"
 DEFAULT_STORE_PATH = Path("/var/lib/vigie/vigie.db")
@@ -86,6 +90,7 @@ class Config:
     web: WebSettings = field(default_factory=WebSettings)
     store_url: str | None = None  # a PostgreSQL store (the HA pair's); None: SQLite
     store_password_file: Path | None = None
+    paging: Paging | None = None  # who is paged before a deadline (``vigie page``)
 
     def find_server(self, host: str) -> tuple[Customer, Server] | None:
         """The customer and contract entry naming this Icinga host, whatever the dates."""

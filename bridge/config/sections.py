@@ -23,6 +23,7 @@ from bridge.config.model import (
     ConfigError,
     IcingaApi,
 )
+from bridge.config.paging import read_paging
 from bridge.config.validate import (
     MISSING,
     WEEKDAYS,
@@ -84,6 +85,7 @@ def parse_config(
             "alerts",
             "provider",
             "web",
+            "paging",
         ),
     )
     if top is None:
@@ -112,6 +114,22 @@ def parse_config(
                 check.add("provider", f"required: customers.{customer.id}.billing is set")
                 break
     web = read_web(check, top.get("web", {}))
+    paging = read_paging(
+        check,
+        top.get("paging"),
+        tz=timezone,
+        levels=raw_levels or {},
+        customers=customers,
+        holidays=business_hours.holidays if business_hours is not None else None,
+        web_listen=web.listen if web is not None else None,
+    )
+    if paging is not None and alerts is not None and alerts.sms_gateway is None:
+        for person in paging.people.values():
+            if person.sms:
+                check.add(
+                    f"paging.people.{person.name}.sms",
+                    "an SMS number given, but alerts.sms_gateway is not set: no SMS could be sent",
+                )
     if alerts is not None and alerts.sms_gateway is None:
         for customer in customers.values():
             if customer.alerts.sms:
@@ -139,6 +157,7 @@ def parse_config(
         alerts=alerts,
         provider=provider,
         web=web,
+        paging=paging,
     )
 
 

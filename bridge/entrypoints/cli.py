@@ -15,14 +15,15 @@ import click
 
 from bridge.config.load import config_path, load_config
 from bridge.config.model import ConfigError
-from bridge.entrypoints import cli_accounts, cli_billing, cli_einvoice, cli_tickets
+from bridge.entrypoints import cli_accounts, cli_billing, cli_einvoice, cli_paging, cli_tickets
 from bridge.entrypoints import notify as intake
 from bridge.entrypoints.cli_app import App, Failure, cli, pass_app
-from bridge.entrypoints.notify import EXIT_BAD_INPUT, EXIT_INTERNAL
+from bridge.entrypoints.notify_call import EXIT_BAD_INPUT, EXIT_INTERNAL
+from bridge.entrypoints.notify_client import DEFAULT_SOCKET, SOCKET_VARIABLE
 from bridge.store.errors import StoreError
 
 # imported for the commands they add to ``cli``
-COMMANDS = (cli_tickets, cli_billing, cli_einvoice, cli_accounts)
+COMMANDS = (cli_tickets, cli_billing, cli_einvoice, cli_accounts, cli_paging)
 
 
 @cli.command("check-config")
@@ -80,6 +81,29 @@ def migrate(app: App, url: str, password_file: Path | None) -> None:
     try:
         click.echo(migrate_to(app.config, url, password_file))
     except ConfigError as error:
+        raise Failure(str(error), EXIT_BAD_INPUT) from None
+
+
+@cli.command("notify-server")
+@click.option(
+    "--socket",
+    "socket_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_SOCKET,
+    show_default=True,
+    help=f"Where to listen; vigie notify asks there, or at ${SOCKET_VARIABLE}.",
+)
+@pass_app
+def notify_server(app: App, socket_path: Path) -> None:
+    """Keep the notify path loaded and record the notifications vigie notify hands over
+    (run it as Icinga's user, beside Icinga). Stops on SIGTERM or SIGINT."""
+    from bridge.entrypoints.notify_server import ServerError, log_to_stderr, serve
+
+    path = config_path(app.config_option)
+    load_config(path)  # refuse to start on a broken configuration: check-config says why
+    try:
+        serve(socket_path, path.absolute(), log_to_stderr)
+    except ServerError as error:
         raise Failure(str(error), EXIT_BAD_INPUT) from None
 
 

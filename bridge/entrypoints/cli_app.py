@@ -22,7 +22,7 @@ from bridge.config.model import Config
 from bridge.domain.tickets import Ticket
 from bridge.domain.times import TimeFormatError, parse_time, to_display
 from bridge.entrypoints import notify as intake
-from bridge.entrypoints.notify import EXIT_BAD_INPUT, EXIT_REFUSED
+from bridge.entrypoints.notify_call import EXIT_BAD_INPUT, EXIT_REFUSED
 from bridge.entrypoints.render import ticket_json
 from bridge.services.billing import breached
 from bridge.services.errors import Rejected

@@ -23,7 +23,7 @@ from bridge.entrypoints.cli_app import (
     pass_app,
     print_ticket,
 )
-from bridge.entrypoints.notify import EXIT_TEMPFAIL, NOTIFY_OPTIONS, envvar
+from bridge.entrypoints.notify_call import EXIT_TEMPFAIL, NOTIFY_OPTIONS, envvar
 from bridge.entrypoints.render import (
     approval_json,
     history_json,

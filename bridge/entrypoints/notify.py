@@ -2,15 +2,16 @@
 
 This is the path Icinga runs thousands of times a day, often hundreds at once, so it stays
 lean: it never imports click (the launcher parses a plain ``notify`` call itself with the
-option table below, and hands anything else to the click CLI), nor anything heavy.
+option table of ``notify_call``, and hands anything else to the click CLI), nor anything
+heavy. A running ``vigie notify-server`` keeps this module loaded and runs ``notify`` for
+the launcher, which then loads none of it.
 Whatever fails once the event is read, the event is not lost: it goes to the spool. The
 recording itself is ``services.notifications``; this parses, calls and prints.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,42 +19,21 @@ from bridge.config.load import config_path, load_config
 from bridge.config.model import DEFAULT_STORE_PATH, Config, ConfigError
 from bridge.domain.notification import BadNotification, Event, parse_event
 from bridge.domain.times import to_display
+from bridge.entrypoints.notify_call import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_TEMPFAIL,
+)
 from bridge.services.notifications import Outcome, record_notification, replay_spool
 from bridge.store import journal, spool
 from bridge.store.errors import StoreUnavailable
 from bridge.store.unit_of_work import open_store
-
-# The exit codes of every `vigie` command (design.md), here where no click is imported.
-EXIT_REFUSED = 1  # a contract rule refused it; the message names the rule
-EXIT_BAD_INPUT = 2  # bad input or configuration; the message says what and where
-EXIT_INTERNAL = 3  # a bug
-EXIT_TEMPFAIL = 75  # sysexits' EX_TEMPFAIL: not done (nothing stored, not sent), try again
 
 # A run records what earlier runs left before its own event, within these bounds: well
 # under Icinga's 30 s, so a long backlog never holds new notifications back (``vigie
 # replay``, from cron, drains the rest).
 REPLAY_RECORDS = 2000
 REPLAY_SECONDS = 5.0
-
-# The options of `vigie notify`, each also read from VIGIE_<NAME>: the one table both the
-# click command and the launcher's fast path are built from.
-NOTIFY_OPTIONS: tuple[tuple[str, str], ...] = (
-    ("type", "PROBLEM, RECOVERY, ACKNOWLEDGEMENT, CUSTOM, FLAPPING*, DOWNTIME*"),
-    ("host", "Icinga host name (the server)"),
-    ("service", "Icinga service name; absent for a host notification"),
-    ("state", "the state: OK/WARNING/CRITICAL/UNKNOWN or UP/DOWN/UNREACHABLE"),
-    ("output", "the plugin output"),
-    ("since", "Unix time of the hard state change: the reference time (R2)"),
-    ("author", "who acknowledged, scheduled the downtime or sent the custom note"),
-    ("comment", "the acknowledgement, downtime or custom comment"),
-    ("customer", "the host's customer (host.vars.customer), for hosts no contract names"),
-    ("notification-number", "Icinga's notification number, to tell re-notifications"),
-)
-
-
-def envvar(name: str) -> str:
-    """The environment variable of a notify option: ``VIGIE_NOTIFICATION_NUMBER``..."""
-    return "VIGIE_" + name.upper().replace("-", "_")
 
 
 class IntakeFailure(Exception):
@@ -62,42 +42,6 @@ class IntakeFailure(Exception):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
-
-
-def parse_notify_argv(argv: Sequence[str]) -> tuple[str | None, dict[str, str | None]] | None:
-    """A plain ``[--config FILE] notify --opt VALUE...`` call as (config, options); None
-    for anything else (help, version, an unknown option...), which click then handles."""
-    args = list(argv)
-    config: str | None = None
-    if args and args[0].startswith("--config"):
-        config, args = _take(args, "--config")
-        if config is None:
-            return None
-    if not args or args[0] != "notify":
-        return None
-    known = {name for name, _ in NOTIFY_OPTIONS}
-    options: dict[str, str | None] = {}
-    args = args[1:]
-    while args:
-        flag = args[0].split("=", 1)[0]
-        if not flag.startswith("--") or flag[2:] not in known or flag[2:] in options:
-            return None
-        value, args = _take(args, flag)
-        if value is None:
-            return None
-        options[flag[2:]] = value
-    for name, _ in NOTIFY_OPTIONS:
-        if name not in options:
-            options[name] = os.environ.get(envvar(name)) or None  # empty means absent
-    return config or os.environ.get("VIGIE_CONFIG") or None, options
-
-
-def _take(args: list[str], flag: str) -> tuple[str | None, list[str]]:
-    if args[0].startswith(flag + "="):
-        return args[0][len(flag) + 1 :], args[1:]
-    if args[0] == flag and len(args) > 1:
-        return args[1], args[2:]
-    return None, args
 
 
 def notify(

@@ -236,6 +236,26 @@ class Repository:
         if row is None:
             raise Conflict(f"the notification {event and event.identity} is recorded already")
 
+    def add_page(
+        self, ticket_id: int, at: datetime, now: datetime, identity: str, comment: str
+    ) -> None:
+        """Record a page in the ticket's history (R15); its identity makes a second record
+        of the same step fail, so a step pages once however many runs overlap."""
+        self._db.execute(
+            "INSERT INTO events (ticket_id, at, recorded_at, type, comment, identity) "
+            "VALUES (?, ?, ?, 'paged', ?, ?)",
+            (ticket_id, to_db(at), to_db(now), comment, identity),
+        )
+
+    def paged_steps(self, ticket_id: int) -> frozenset[str]:
+        """The identities of the pages recorded for a ticket."""
+        rows = self._db.execute(
+            "SELECT identity FROM events WHERE ticket_id = ? AND type = 'paged' "
+            "AND identity IS NOT NULL",
+            (ticket_id,),
+        )
+        return frozenset(str(row[0]) for row in rows)
+
     def entry_with_identity(self, identity: str) -> HistoryEntry | None:
         """The notification recorded with this identity, if any."""
         row = self._db.execute("SELECT * FROM events WHERE identity = ?", (identity,)).fetchone()

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.servers.notify_server import NotifyServer
 from tests.vigie_command import VIGIE, clean_env, notify_args
 
 HEAVY = ("click", "yaml", "requests", "smtplib", "holidays", "email", "http.client")
@@ -27,7 +28,7 @@ HEAVY += ("bridge.store.issued", "bridge.store.accounts", "bridge.domain.billing
 HEAVY += ("psycopg", "psycopg_binary", "bridge.store.postgres")
 
 
-def imported_by_notify(config_file: Path, service: str) -> set[str]:
+def imported_by_notify(config_file: Path, service: str, **env: str) -> set[str]:
     result = subprocess.run(
         [
             sys.executable,
@@ -44,7 +45,7 @@ def imported_by_notify(config_file: Path, service: str) -> set[str]:
         text=True,
         timeout=60,
         check=False,
-        env=clean_env(XDG_CACHE_HOME=str(config_file.parent / "cache")),
+        env=clean_env(XDG_CACHE_HOME=str(config_file.parent / "cache"), **env),
     )
     assert result.returncode == 0, result.stderr
     return {
@@ -63,3 +64,19 @@ def test_notify_imports_nothing_heavy_once_its_configuration_is_cached(
     assert "bridge.entrypoints.notify" in modules
     heavy = sorted(m for m in modules if m in HEAVY or m.split(".")[0] in HEAVY)
     assert heavy == []
+
+
+def test_a_call_handed_to_a_notify_server_loads_nothing_of_the_bridge(config_file: Path) -> None:
+    """The launcher's side of a served call: the option table and the socket, nothing more."""
+    server = NotifyServer(config_file, config_file.parent / "notify.sock")
+    try:
+        modules = imported_by_notify(config_file, "http", VIGIE_NOTIFY_SOCKET=str(server.socket))
+    finally:
+        assert "stopped after 1 call(s)" in server.stop()
+    assert sorted(m for m in modules if m.startswith("bridge.")) == [
+        "bridge.entrypoints",
+        "bridge.entrypoints.launcher",
+        "bridge.entrypoints.notify_call",
+        "bridge.entrypoints.notify_client",
+    ]
+    assert not modules & {"sqlite3", "dataclasses", "typing", "pathlib", "datetime"}

@@ -17,6 +17,7 @@ import pytest
 
 from tests.servers.health_target import HealthTarget
 from tests.servers.icinga import IcingaSandbox, StartIcinga
+from tests.servers.notify_server import NotifyServer
 from tests.servers.polling import free_port, wait_for
 from tests.servers.vigie_config import icinga_settings, run_vigie, vigie_json, write_vigie_config
 
@@ -160,6 +161,40 @@ def test_a_failing_site_opens_one_ticket_taken_over_by_an_ack_and_recovered(
     assert by_type["acknowledgement"]["comment"] == "looking at the load balancer"
     assert len(tickets(config)) == 1
     assert ticket["taken_by"] == "carol" and ticket["level"] == "B"
+
+
+def test_icinga_hands_its_notifications_to_a_notify_server(
+    tmp_path: Path, start_icinga: StartIcinga, http_target: HealthTarget
+) -> None:
+    """The same ticket through ``vigie notify-server``: Icinga runs ``vigie notify`` as usual,
+    which hands each call to the server (R2 reference time, R3 deadline as without it)."""
+    config = tmp_path / "vigie.yaml"
+    sock = tmp_path / "notify.sock"
+    sandbox = start_icinga(
+        vigie_config=config,
+        objects=web01(http_target.port),
+        build_only=True,
+        environment={"VIGIE_NOTIFY_SOCKET": str(sock)},
+    )
+    write_vigie_config(config, tmp_path / "vigie.db", ACME, icinga_settings(sandbox))
+    server = NotifyServer(config, sock)
+    try:
+        sandbox.start()
+        wait_for(
+            "a first OK check", lambda: sandbox.service("web01", "http")["last_check"] > 0 or None
+        )
+        http_target.healthy = False
+        state = hard_critical(sandbox)
+        ticket = one_ticket(config, sandbox, "the ticket to be opened", lambda t: True)
+        reference = datetime.fromtimestamp(int(state["last_hard_state_change"]), UTC)
+        assert at(ticket["deadline_at"]) == r3_deadline_level_b(reference)
+        http_target.healthy = True
+        one_ticket(config, sandbox, "the recovery", lambda t: t["recovered_at"] is not None)
+    finally:
+        log = server.stop()
+    answered = int(log.rsplit("stopped after ", 1)[1].split()[0])
+    assert answered >= 2, log  # the problem and the recovery, at least
+    assert [e["type"] for e in history(config, ticket["id"])][:1] == ["opened"]
 
 
 def test_taking_a_ticket_over_in_vigie_acknowledges_it_in_icinga(

@@ -87,6 +87,8 @@ class IcingaSandbox:
     admin_password: str = field(default_factory=lambda: secrets.token_hex(16))
     vigie_user: str = "vigie"
     vigie_password: str = field(default_factory=lambda: secrets.token_hex(16))
+    # Added to the daemon's clean environment (it passes it on to the commands it runs).
+    environment: Mapping[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     # The other endpoints of this node's zone, by name: their API ports on 127.0.0.1. With
     # any, the zone "master" is an HA pair (or more): each endpoint connects to the others.
@@ -254,7 +256,7 @@ include "objects.conf"
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,
-                env=CLEAN_ENV,
+                env={**CLEAN_ENV, **self.environment},
                 cwd=self.root,
                 # Its own process group: the worker and helpers can be found and stopped.
                 start_new_session=True,
