@@ -15,7 +15,7 @@ deps:
 $(STAMP): pyproject.toml | deps
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q --config-settings editable_mode=compat -e '.[test,holidays,dns,libvirt,einvoice,web,sms]'
+	$(PY) -m pip install -q --config-settings editable_mode=compat -e '.[test,holidays,dns,libvirt,einvoice,web,sms,postgres]'
 	@touch $(STAMP)
 
 venv: deps $(STAMP)

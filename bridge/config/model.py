@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 DEFAULT_CONFIG_PATH = Path("/etc/vigie/vigie.yaml")
 DEFAULT_TIMEZONE = "Europe/Brussels"
 DEFAULT_STORE_PATH = Path("/var/lib/vigie/vigie.db")
+# Where a PostgreSQL store's notifications wait while the database cannot be reached.
+DEFAULT_SPOOL = Path("/var/lib/vigie/vigie.spool")
 
 
 class ConfigError(Exception):
@@ -107,7 +109,7 @@ class Config:
 
     timezone: ZoneInfo
     business_hours: BusinessHours
-    store_path: Path
+    store_path: Path  # the SQLite file; with store_url, the stem of its local files
     levels: Mapping[str, Level]
     rates: Rates
     customers: Mapping[str, Customer]
@@ -117,6 +119,8 @@ class Config:
     alerts: AlertTransport = field(default_factory=AlertTransport)
     provider: Seller | None = None  # the seller of the e-invoices
     web: WebSettings = field(default_factory=WebSettings)
+    store_url: str | None = None  # a PostgreSQL store (the HA pair's); None: SQLite
+    store_password_file: Path | None = None
     paging: Paging | None = None  # who is paged before a deadline (``vigie page``)
     helpdesk: HelpdeskSettings = field(default_factory=HelpdeskSettings)
 

@@ -16,6 +16,7 @@ from bridge.config.billing import read_provider
 from bridge.config.customers import read_customers
 from bridge.config.helpdesk import read_helpdesk
 from bridge.config.model import (
+    DEFAULT_SPOOL,
     DEFAULT_STORE_PATH,
     DEFAULT_TIMEZONE,
     AlertTransport,
@@ -94,7 +95,7 @@ def parse_config(
 
     timezone = check.field(top, "timezone", "", read_timezone, default=ZoneInfo(DEFAULT_TIMEZONE))
     business_hours = _business_hours(check, top.get("business_hours", {}), check_holidays)
-    store_path = _store_path(check, top.get("store", MISSING), base_dir)
+    store_path, store_url, password_file = _store(check, top.get("store", MISSING), base_dir)
     raw_levels = check.named(top["levels"], "levels", "level") if "levels" in top else None
     levels = {
         name: level
@@ -156,6 +157,8 @@ def parse_config(
         timezone=timezone,
         business_hours=business_hours,
         store_path=store_path,
+        store_url=store_url,
+        store_password_file=password_file,
         levels=levels,
         rates=rates,
         customers=customers,
@@ -211,15 +214,66 @@ def _days(value: object) -> frozenset[int]:
     return frozenset(WEEKDAYS[name.lower()] for name in names)
 
 
-def _store_path(check: Checker, raw: object, base_dir: Path | None) -> Path | None:
+def _store(
+    check: Checker, raw: object, base_dir: Path | None
+) -> tuple[Path | None, str | None, Path | None]:
+    """(the SQLite file or the local stem of a PostgreSQL store's files, the PostgreSQL url,
+    its password file)."""
     if raw is MISSING:
-        return DEFAULT_STORE_PATH
-    data = check.mapping(raw, "store", (), ("path",))
+        return DEFAULT_STORE_PATH, None, None
+    data = check.mapping(raw, "store", (), ("path", "url", "spool", "password_file"))
     if data is None:
-        return None
-    return check.field(
-        data, "path", "store", _read_store_file(base_dir), default=DEFAULT_STORE_PATH
-    )
+        return None, None, None
+    if "url" not in data:
+        for key in ("spool", "password_file"):
+            if key in data:
+                check.add(f"store.{key}", "only with store.url (a PostgreSQL store)")
+        path = check.field(
+            data, "path", "store", _read_store_file(base_dir), default=DEFAULT_STORE_PATH
+        )
+        return path, None, None
+    if "path" in data:
+        check.add("store.path", "not with store.url: the store is SQLite or PostgreSQL, not both")
+    url = check.field(data, "url", "store", read_postgres_url)
+    spool = check.field(data, "spool", "store", _read_spool(base_dir), default=DEFAULT_SPOOL)
+    password_file = check.field(data, "password_file", "store", read_path(base_dir), default=None)
+    # The journal and the spool are named after the store: <stem>.spool, <stem>.journal.
+    stem = None if spool is None else spool.with_name(spool.name.removesuffix(".spool"))
+    return stem, url, password_file
+
+
+_SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def read_postgres_url(value: object) -> str:
+    """A ``postgresql://`` url with no password in it (a file or PGPASSFILE holds it)."""
+    if not isinstance(value, str) or not value.startswith(("postgresql://", "postgres://")):
+        raise ValueError("must be a postgresql://user@host:port/database url")
+    authority = value.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0]
+    if ":" in authority.rsplit("@", 1)[0] and "@" in authority:
+        raise ValueError("must not hold a password: put it in store.password_file or PGPASSFILE")
+    query = value.split("?", 1)[1] if "?" in value else ""
+    for pair in filter(None, query.split("&")):
+        name, _, setting = pair.partition("=")
+        if name == "password":
+            raise ValueError(
+                "must not hold a password: put it in store.password_file or PGPASSFILE"
+            )
+        if name == "sslmode" and setting not in _SSLMODES:
+            raise ValueError(f"sslmode must be one of {', '.join(_SSLMODES)}, not {setting!r}")
+    return value
+
+
+def _read_spool(base_dir: Path | None) -> Callable[[object], Path]:
+    read = read_path(base_dir)
+
+    def read_file(value: object) -> Path:
+        path = read(value)
+        if not path.name.endswith(".spool") or path.name == ".spool":
+            raise ValueError(f"must name a file ending in .spool, got {path}")
+        return path
+
+    return read_file
 
 
 def _read_store_file(base_dir: Path | None) -> Callable[[object], Path]:

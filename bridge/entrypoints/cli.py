@@ -66,6 +66,31 @@ def doctor(app: App) -> None:
         raise Failure(f"to fix: {', '.join(failing)}", EXIT_BAD_INPUT)
 
 
+@cli.command("migrate")
+@click.option(
+    "--to",
+    "url",
+    required=True,
+    metavar="URL",
+    help="postgresql://user@host:port/database of a new, empty database (no password here).",
+)
+@click.option(
+    "--password-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file holding the database password (else PGPASSFILE or ~/.pgpass).",
+)
+@pass_app
+def migrate(app: App, url: str, password_file: Path | None) -> None:
+    """Copy the SQLite store into an empty PostgreSQL one (for an Icinga HA pair), checking
+    the counts, the minutes of work and the invoice totals before saying it is done."""
+    from bridge.services.store_copy import migrate_to
+
+    try:
+        click.echo(migrate_to(app.config, url, password_file))
+    except ConfigError as error:
+        raise Failure(str(error), EXIT_BAD_INPUT) from None
+
+
 @cli.command("notify-server")
 @click.option(
     "--socket",

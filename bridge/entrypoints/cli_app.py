@@ -27,7 +27,7 @@ from bridge.entrypoints.render import ticket_json
 from bridge.services.billing import breached
 from bridge.services.errors import Rejected
 from bridge.store.errors import NotFound, StoreUnavailable
-from bridge.store.unit_of_work import UnitOfWork
+from bridge.store.unit_of_work import UnitOfWork, open_store
 
 CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a staff-given time may be
 
@@ -79,7 +79,7 @@ class App:
                 "here: any command that writes the store, run as its owner, records them",
                 err=True,
             )
-        return UnitOfWork(self.config.store_path, write=False)
+        return open_store(self.config, write=False)
 
     def store(self, replay_first: bool = True) -> UnitOfWork:
         """The store for a command that writes it: refused, naming the user to run as,

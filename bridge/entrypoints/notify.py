@@ -27,7 +27,7 @@ from bridge.entrypoints.notify_call import (
 from bridge.services.notifications import Outcome, record_notification, replay_spool
 from bridge.store import journal, spool
 from bridge.store.errors import StoreUnavailable
-from bridge.store.unit_of_work import UnitOfWork
+from bridge.store.unit_of_work import open_store
 
 # A run records what earlier runs left before its own event, within these bounds: well
 # under Icinga's 30 s, so a long backlog never holds new notifications back (``vigie
@@ -89,7 +89,7 @@ def notify(
     # First the event goes to the journal (one small fsynced file, no lock to wait for):
     # a run Icinga kills from now on leaves it for the next run to record.
     entry = _journal(config, event)
-    uow = UnitOfWork(config.store_path)
+    uow = open_store(config)
     try:
         replayed = replay_spool(
             uow, config, spooled, now, max_records=REPLAY_RECORDS, max_seconds=REPLAY_SECONDS

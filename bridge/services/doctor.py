@@ -21,7 +21,7 @@ from bridge.config.model import Config
 from bridge.store import journal, spool
 from bridge.store.access import check_writable
 from bridge.store.errors import StoreError
-from bridge.store.unit_of_work import UnitOfWork
+from bridge.store.unit_of_work import open_store
 
 
 @dataclass(frozen=True)
@@ -56,11 +56,11 @@ def _store(config: Config) -> Finding:
             "store", False, f"{refusal}: run vigie as {refusal.owner} (runuser -u {refusal.owner})"
         )
     try:
-        with UnitOfWork(path):  # takes the write lock, then rolls back: nothing written
+        with open_store(config):  # takes the write lock, then rolls back: nothing written
             pass
     except StoreError as error:
         return Finding("store", False, f"{error}: give the store's folder to Icinga's user")
-    return Finding("store", True, f"{path} writable")
+    return Finding("store", True, f"{config.store_url or path} writable")
 
 
 def _spool(config: Config) -> Finding:
@@ -136,7 +136,7 @@ def _helpdesk(config: Config) -> Finding:
         connect(settings, settings.timeout).find(marker(0))  # a read: nothing is made
     except HelpdeskError as error:
         return Finding("helpdesk", False, str(error))
-    with UnitOfWork(config.store_path, write=False) as uow:
+    with open_store(config, write=False) as uow:
         waiting = uow.helpdesk.undelivered()
     dead = sum(item.dead(settings.max_attempts) for item in waiting)
     if dead:

@@ -17,7 +17,7 @@ from bridge.services.icinga import pending_acknowledgements
 from bridge.store import journal, spool
 from bridge.store.access import NotWritable, check_writable
 from bridge.store.errors import StoreError
-from bridge.store.unit_of_work import UnitOfWork
+from bridge.store.unit_of_work import open_store
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def bridge_health(config: Config) -> Health:
     alerts: tuple[int, int, datetime | None] = (0, 0, None)
     acks = 0
     try:
-        with UnitOfWork(path, write=False) as uow:
+        with open_store(config, write=False) as uow:
             alerts = uow.tickets.outbox_backlog()
             acks = len(pending_acknowledgements(uow))
     except StoreError as error:

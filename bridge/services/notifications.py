@@ -28,7 +28,7 @@ from bridge.domain.incidents import (
 from bridge.domain.notification import EARLIEST_REFERENCE, Event, with_plausible_since
 from bridge.domain.tickets import Ticket, incident_ticket
 from bridge.store import journal, spool
-from bridge.store.errors import StoreUnavailable
+from bridge.store.errors import Conflict, StoreUnavailable
 from bridge.store.repository import Repository
 from bridge.store.unit_of_work import UnitOfWork
 
@@ -50,16 +50,36 @@ class Outcome:
     helpdesk: str | None = None  # what delivering to an external helpdesk did, if one is set
 
 
+# How often a notification is recorded again after another writer got there first: once
+# is enough (the second pass sees what the other wrote); more is a bug, not a race.
+CONFLICT_ATTEMPTS = 3
+
+
 def record_notification(
     uow: UnitOfWork, config: Config, event: Event, now: datetime, deliver: bool = True
 ) -> Outcome:
     """Record one notification: open, update or only note a ticket. The same notification
-    recorded twice changes nothing the second time. With an external helpdesk, what it
-    owes the helpdesk goes to the outbox in the same transaction, then (``deliver``) is
-    tried within ``helpdesk.deliver_within``; what fails stays for ``vigie flush``."""
+    recorded twice changes nothing the second time, whichever master of an HA pair sent it.
+    With an external helpdesk, what it owes the helpdesk goes to the outbox in the same
+    transaction, then (``deliver``) is tried within ``helpdesk.deliver_within``; what fails
+    stays for ``vigie flush``."""
     event = with_plausible_since(event, _earliest_reference(config, event))
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            return _record(uow, config, event, now, deliver)
+        except Conflict:
+            # The other master opened this incident or recorded this event in a transaction
+            # that committed while ours ran: ours was rolled back; decide again, seeing it.
+            if attempt == CONFLICT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record(uow: UnitOfWork, config: Config, event: Event, now: datetime, deliver: bool) -> Outcome:
     with uow:
         repo = uow.tickets
+        # Writers of the same host wait for each other (PostgreSQL; SQLite has one writer).
+        repo.hold(event.host)
         seen = repo.entry_with_identity(event.identity)
         if seen is not None:
             return Outcome(seen.ticket_id, "duplicate", duplicate=True)

@@ -15,7 +15,7 @@ from bridge.config.model import Config
 from bridge.services.notifications import replay_spool, waiting
 from bridge.store import spool
 from bridge.store.access import NotWritable, check_writable
-from bridge.store.unit_of_work import UnitOfWork
+from bridge.store.unit_of_work import UnitOfWork, open_store
 
 
 class StoreNotWritable(Exception):
@@ -48,7 +48,7 @@ def open_for_writing(config: Config, now: datetime, replay: bool = True) -> Open
     refusal = check_writable(config.store_path)
     if refusal is not None:
         raise StoreNotWritable(refusal)
-    uow = UnitOfWork(config.store_path)
+    uow = open_store(config)
     if not replay:
         return OpenedStore(uow, None)
     spooled = spool.spool_path(config.store_path)

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
+from typing import Any
 
 from bridge.domain.accounts import User
 from bridge.store.errors import NotFound
-from bridge.store.repository import from_db, to_db
+from bridge.store.repository import Database, from_db, to_db
 
 
 class Accounts:
     """Accounts in and out of one connection; the unit of work owns its transaction."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def add_user(
@@ -58,23 +59,23 @@ class Accounts:
     def disable(self, name: str) -> None:
         """Disable an account and end its sessions and tokens at once."""
         self._db.execute("UPDATE users SET disabled = 1 WHERE name = ?", (name,))
-        self._db.execute("DELETE FROM web_sessions WHERE user = ?", (name,))
-        self._db.execute("DELETE FROM api_tokens WHERE user = ?", (name,))
+        self._db.execute('DELETE FROM web_sessions WHERE "user" = ?', (name,))
+        self._db.execute('DELETE FROM api_tokens WHERE "user" = ?', (name,))
 
     # -- tokens and sessions -------------------------------------------------------------
 
     def add_token(self, digest: str, name: str, now: datetime) -> None:
         """Store an API token's digest for an account."""
         self._db.execute(
-            "INSERT INTO api_tokens (digest, user, created_at) VALUES (?, ?, ?)",
+            'INSERT INTO api_tokens (digest, "user", created_at) VALUES (?, ?, ?)',
             (digest, name, to_db(now)),
         )
 
     def token_user(self, digest: str) -> User | None:
         """The enabled account holding this token, or None."""
         row = self._db.execute(
-            "SELECT users.* FROM api_tokens JOIN users ON users.name = api_tokens.user "
-            "WHERE digest = ? AND NOT users.disabled",
+            'SELECT users.* FROM api_tokens JOIN users ON users.name = api_tokens."user" '
+            "WHERE digest = ? AND users.disabled = 0",
             (digest,),
         ).fetchone()
         return None if row is None else _user(row)
@@ -85,7 +86,7 @@ class Accounts:
         """Store a web session (its id's digest) and its CSRF token."""
         self._db.execute("DELETE FROM web_sessions WHERE expires_at < ?", (to_db(now),))
         self._db.execute(
-            "INSERT INTO web_sessions (digest, user, csrf, created_at, expires_at) "
+            'INSERT INTO web_sessions (digest, "user", csrf, created_at, expires_at) '
             "VALUES (?, ?, ?, ?, ?)",
             (digest, name, csrf, to_db(now), to_db(expires)),
         )
@@ -94,8 +95,8 @@ class Accounts:
         """The enabled account of an unexpired session, with the session's CSRF token."""
         row = self._db.execute(
             "SELECT users.*, web_sessions.csrf AS csrf FROM web_sessions "
-            "JOIN users ON users.name = web_sessions.user "
-            "WHERE digest = ? AND expires_at > ? AND NOT users.disabled",
+            'JOIN users ON users.name = web_sessions."user" '
+            "WHERE digest = ? AND expires_at > ? AND users.disabled = 0",
             (digest, to_db(now)),
         ).fetchone()
         return None if row is None else (_user(row), str(row["csrf"]))
@@ -109,7 +110,7 @@ class Accounts:
     def add_failure(self, name: str, address: str, now: datetime) -> None:
         """Record a failed login."""
         self._db.execute(
-            "INSERT INTO failed_logins (user, address, at) VALUES (?, ?, ?)",
+            'INSERT INTO failed_logins ("user", address, at) VALUES (?, ?, ?)',
             (name, address, to_db(now)),
         )
 
@@ -117,7 +118,7 @@ class Accounts:
         """Failed logins since then: of this account, and from this address."""
         start = to_db(since)
         of_user = self._db.execute(
-            "SELECT count(*) FROM failed_logins WHERE user = ? AND at >= ?", (name, start)
+            'SELECT count(*) FROM failed_logins WHERE "user" = ? AND at >= ?', (name, start)
         ).fetchone()[0]
         of_address = self._db.execute(
             "SELECT count(*) FROM failed_logins WHERE address = ? AND at >= ?", (address, start)
@@ -126,11 +127,11 @@ class Accounts:
 
     def clear_failures(self, name: str, before: datetime) -> None:
         """Forget an account's failures (after a good login) and everyone's old ones."""
-        self._db.execute("DELETE FROM failed_logins WHERE user = ?", (name,))
+        self._db.execute('DELETE FROM failed_logins WHERE "user" = ?', (name,))
         self._db.execute("DELETE FROM failed_logins WHERE at < ?", (to_db(before),))
 
 
-def _user(row: sqlite3.Row) -> User:
+def _user(row: Any) -> User:
     created = from_db(row["created_at"])
     assert created is not None
     return User(row["name"], row["role"], row["customer"], bool(row["disabled"]), created)

@@ -23,6 +23,16 @@ class NotFound(StoreError):
     """No ticket has that number."""
 
 
+class Conflict(StoreError):
+    """Another writer got there first (the other master of an HA pair opened the incident or
+    recorded the notification): the transaction is rolled back and done again."""
+
+
+class ConstraintViolation(sqlite3.IntegrityError):
+    """PostgreSQL refused a write by a constraint or a trigger (R15): raised as SQLite's
+    IntegrityError, so that callers handle a refusal alike on both stores."""
+
+
 # Less free space than this on the store's file system when SQLite fails to write it: the
 # disk is full (SQLite needs a few pages for its journal and shared memory).
 FULL_BELOW = 256 * 1024

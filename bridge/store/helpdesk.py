@@ -39,11 +39,10 @@ class HelpdeskOutbox:
         """Queue one change for the helpdesk; its number."""
         cursor = self._db.execute(
             "INSERT INTO helpdesk_outbox (ticket_id, action, payload, created_at) "
-            "VALUES (?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?) RETURNING id",
             (ticket_id, action, json.dumps(payload, ensure_ascii=False), to_db(now)),
         )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        return int(cursor.fetchone()[0])
 
     def undelivered(self, ticket_id: int | None = None) -> list[OutboxItem]:
         """Items not delivered yet (dead ones included), oldest first; of one ticket when

@@ -5,12 +5,13 @@ documents as they left, bytes and all. Append-only: an issued document is never 
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from bridge.domain.billing import Document, Line
+from bridge.store.repository import Database
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Issued:
 class IssuedDocuments:
     """The SQL of issued documents; runs inside the caller's unit of work."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def next_number(self, year: int) -> tuple[int, str]:
@@ -91,7 +92,7 @@ class IssuedDocuments:
         return [str(row[0]) for row in rows]
 
 
-def _issued(row: sqlite3.Row) -> Issued:
+def _issued(row: Any) -> Issued:
     return Issued(
         number=row["number"],
         type=row["type"],

@@ -100,11 +100,10 @@ class Portal:
         """Record an approval request; the request as stored."""
         cursor = self._db.execute(
             "INSERT INTO approval_requests (ticket_id, minutes, quarters, rate, amount, "
-            "asked_by, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "asked_by, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (ticket_id, minutes, quarters, str(rate), str(amount), by, to_db(at)),
         )
-        assert cursor.lastrowid is not None
-        return self.request(cursor.lastrowid)
+        return self.request(int(cursor.fetchone()[0]))
 
     def request(self, request_id: int) -> ApprovalRequest:
         """One approval request with its answer, or NotFound."""

@@ -9,16 +9,16 @@ ticket's row holds only a projection of its history.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from bridge.domain.alerts import Message
 from bridge.domain.notification import Event
 from bridge.domain.tickets import Approval, Category, HistoryEntry, NewTicket, Ticket, Work
-from bridge.store.errors import NotFound
+from bridge.store.errors import Conflict, NotFound
+from bridge.store.schema import OPEN_INCIDENT
 
 
 def to_db(moment: datetime) -> str:
@@ -37,11 +37,29 @@ def _db_time(moment: datetime | None) -> str | None:
     return None if moment is None else to_db(moment)
 
 
+class Database(Protocol):
+    """What the repositories use of a connection: SQLite's, or PostgreSQL's behind
+    ``bridge.store.postgres.PostgresConnection`` (the same SQL, ``?`` placeholders)."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any:
+        """Run one statement; its cursor."""
+
+
 class Repository:
     """Records in and out of one connection; the unit of work owns its transaction."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
+
+    def hold(self, name: str) -> None:
+        """Make the other writers of ``name`` (a host) wait for this transaction's end.
+
+        SQLite has one writer at a time already; PostgreSQL takes a transaction-scoped
+        advisory lock, so that two masters' notifications of one host are decided one
+        after the other while other hosts' are decided beside them.
+        """
+        if getattr(self._db, "dialect", "sqlite") == "postgres":
+            self._db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 17))", (name,))
 
     # -- tickets -------------------------------------------------------------------------
 
@@ -53,11 +71,13 @@ class Repository:
         return _record(Ticket, row)
 
     def add(self, new: NewTicket, in_downtime: bool, now: datetime) -> int:
-        """Insert a ticket; its number."""
-        cursor = self._db.execute(
+        """Insert a ticket; its number. Conflict when an incident of its key is open already
+        (another master opened it first: the database keeps one open per key)."""
+        row = self._db.execute(
             "INSERT INTO tickets (kind, key, customer, server, service, level, subject, "
             "reference_at, deadline_at, express, assignee, in_downtime, external_ref, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"ON CONFLICT {OPEN_INCIDENT} DO NOTHING RETURNING id",
             (
                 new.kind,
                 new.key,
@@ -74,9 +94,10 @@ class Repository:
                 new.external_ref,
                 to_db(now),
             ),
-        )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        ).fetchone()
+        if row is None:
+            raise Conflict(f"an incident ticket of {new.key} is open already")
+        return int(row[0])
 
     def open_ticket_following(self, key: str) -> Ticket | None:
         """The latest ticket not closed that an event of ``key`` went to."""
@@ -193,10 +214,12 @@ class Repository:
         actor: str | None = None,
         comment: str | None = None,
     ) -> None:
-        """Append one history entry: a notification (``event``) or a staff or system one."""
-        self._db.execute(
+        """Append one history entry: a notification (``event``) or a staff or system one.
+        Conflict when the notification is recorded already (the other master's delivery)."""
+        row = self._db.execute(
             "INSERT INTO events (ticket_id, key, at, recorded_at, type, actor, state, output, "
-            "comment, identity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "comment, identity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (identity) WHERE identity IS NOT NULL DO NOTHING RETURNING id",
             (
                 ticket_id,
                 key,
@@ -209,7 +232,9 @@ class Repository:
                 comment if event is None else event.comment,
                 None if event is None else event.identity,
             ),
-        )
+        ).fetchone()
+        if row is None:
+            raise Conflict(f"the notification {event and event.identity} is recorded already")
 
     def add_page(
         self, ticket_id: int, at: datetime, now: datetime, identity: str, comment: str
@@ -288,10 +313,10 @@ class Repository:
         """Closed tickets whose subject, key, customer or debrief holds the text, newest first."""
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = self._db.execute(
-            "SELECT * FROM tickets WHERE status = 'closed' AND (subject LIKE ?1 ESCAPE '\\' "
-            "OR key LIKE ?1 ESCAPE '\\' OR customer LIKE ?1 ESCAPE '\\' "
-            "OR debrief LIKE ?1 ESCAPE '\\') ORDER BY id DESC LIMIT ?2",
-            (pattern, limit),
+            "SELECT * FROM tickets WHERE status = 'closed' AND (subject LIKE ? ESCAPE '\\' "
+            "OR key LIKE ? ESCAPE '\\' OR customer LIKE ? ESCAPE '\\' "
+            "OR debrief LIKE ? ESCAPE '\\') ORDER BY id DESC LIMIT ?",
+            (pattern, pattern, pattern, pattern, limit),
         )
         return [_record(Ticket, row) for row in rows]
 
@@ -334,22 +359,19 @@ class Repository:
         now: datetime,
     ) -> Work:
         """Insert a work entry; the entry as stored."""
-        cursor = self._db.execute(
+        row = self._db.execute(
             "INSERT INTO work (ticket_id, at, minutes, by, category, note, recorded_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
             (ticket_id, to_db(at), minutes, by, category, note, to_db(now)),
-        )
-        row = self._db.execute("SELECT * FROM work WHERE id = ?", (cursor.lastrowid,)).fetchone()
+        ).fetchone()
         return _record(Work, row)
 
     def add_approval(self, ticket_id: int, by: str, at: datetime, now: datetime) -> Approval:
         """Insert an approval; the approval as stored."""
-        cursor = self._db.execute(
-            "INSERT INTO approvals (ticket_id, at, by, recorded_at) VALUES (?, ?, ?, ?)",
-            (ticket_id, to_db(at), by, to_db(now)),
-        )
         row = self._db.execute(
-            "SELECT * FROM approvals WHERE id = ?", (cursor.lastrowid,)
+            "INSERT INTO approvals (ticket_id, at, by, recorded_at) VALUES (?, ?, ?, ?) "
+            "RETURNING *",
+            (ticket_id, to_db(at), by, to_db(now)),
         ).fetchone()
         return _record(Approval, row)
 
@@ -368,18 +390,18 @@ class Repository:
     def work_of(self, ticket_ids: Sequence[int]) -> dict[int, list[Work]]:
         """Work entries of many tickets at once (for statements)."""
         found: dict[int, list[Work]] = {ticket_id: [] for ticket_id in ticket_ids}
-        if not ticket_ids:
-            return found
-        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
-        self._db.execute("DELETE FROM temp.wanted")
-        self._db.executemany(
-            "INSERT OR IGNORE INTO temp.wanted VALUES (?)", [(i,) for i in ticket_ids]
-        )
-        rows = self._db.execute(
-            "SELECT * FROM work WHERE ticket_id IN (SELECT id FROM temp.wanted) ORDER BY id"
-        )
-        for row in rows:
-            found[row["ticket_id"]].append(_record(Work, row))
+        wanted = sorted(found)
+        # In slices: both databases bound the number of parameters of one statement.
+        for start in range(0, len(wanted), _SLICE):
+            part = wanted[start : start + _SLICE]
+            marks = ", ".join("?" for _ in part)
+            rows = self._db.execute(
+                f"SELECT * FROM work WHERE ticket_id IN ({marks}) ORDER BY id", part
+            )
+            for row in rows:
+                found[row["ticket_id"]].append(_record(Work, row))
+        for entries in found.values():
+            entries.sort(key=lambda entry: entry.id)
         return found
 
     # -- customer alerts (R14) -----------------------------------------------------------
@@ -397,7 +419,7 @@ class Repository:
     def undelivered(self) -> list[Message]:
         """Alerts of the outbox not yet delivered, oldest first."""
         rows = self._db.execute(
-            "SELECT * FROM outbox WHERE id NOT IN (SELECT outbox_id FROM deliveries WHERE ok) "
+            "SELECT * FROM outbox WHERE id NOT IN (SELECT outbox_id FROM deliveries WHERE ok = 1) "
             "ORDER BY id"
         )
         return [
@@ -409,9 +431,9 @@ class Repository:
         """Alerts waiting: how many, how many of them already failed, the oldest's time."""
         row = self._db.execute(
             "SELECT count(*) AS waiting, min(created_at) AS oldest, "
-            "sum(EXISTS (SELECT 1 FROM deliveries d WHERE d.outbox_id = o.id AND NOT d.ok)) "
-            "AS failing FROM outbox o "
-            "WHERE id NOT IN (SELECT outbox_id FROM deliveries WHERE ok)"
+            "sum(CASE WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.outbox_id = o.id "
+            "AND d.ok = 0) THEN 1 ELSE 0 END) AS failing FROM outbox o "
+            "WHERE id NOT IN (SELECT outbox_id FROM deliveries WHERE ok = 1)"
         ).fetchone()
         return int(row["waiting"]), int(row["failing"] or 0), from_db(row["oldest"])
 
@@ -423,11 +445,12 @@ class Repository:
         )
 
 
+_SLICE = 500
 _BOOLEANS = frozenset({"express", "in_downtime"})
 _R = TypeVar("_R", Ticket, HistoryEntry, Work, Approval)
 
 
-def _record(kind: type[_R], row: sqlite3.Row) -> _R:
+def _record(kind: type[_R], row: Any) -> _R:
     """A row as its dataclass: times back from the store's text, flags as booleans."""
     values: dict[str, Any] = {}
     for column in fields(kind):

@@ -22,6 +22,9 @@ from bridge.store.schema import BUSY_TIMEOUT_SECONDS, SCHEMA_VERSION, migrate
 
 TYPE_CHECKING = False  # mypy reads it as true; importing typing costs notify start-up time
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from bridge.config.model import Config
     from bridge.store.accounts import Accounts
     from bridge.store.helpdesk import HelpdeskOutbox
     from bridge.store.issued import IssuedDocuments
@@ -150,3 +153,26 @@ def _mend_sidecars(path: Path) -> None:
             continue
         if status.st_uid == os.geteuid() and not status.st_mode & stat.S_IWUSR:
             os.chmod(sidecar, stat.S_IMODE(database.st_mode))
+
+
+def announcements(config: Config, timeout: float) -> Iterator[bool] | None:
+    """On PostgreSQL, an iterator that yields True once a history entry of a ticket is
+    committed (LISTEN/NOTIFY), False after ``timeout`` seconds without any; None on
+    SQLite, which cannot tell (its readers poll)."""
+    if config.store_url is None:
+        return None
+    from bridge.store.postgres import listen
+
+    return listen(config.store_url, config.store_password_file, timeout)
+
+
+def open_store(config: Config, *, write: bool = True) -> UnitOfWork:
+    """The unit of work on the configured store: the SQLite file, or PostgreSQL when
+    ``store.url`` names it (psycopg is imported only then)."""
+    if config.store_url is None:
+        return UnitOfWork(config.store_path, write=write)
+    from bridge.store.postgres import PostgresUnitOfWork
+
+    return PostgresUnitOfWork(
+        config.store_url, config.store_password_file, config.store_path, write=write
+    )

@@ -1,4 +1,5 @@
-"""Fixtures: a vigie.yaml in a temporary folder and the installed ``vigie`` command on it."""
+"""Fixtures: a vigie.yaml in a temporary folder and the installed ``vigie`` command on it;
+``backend``, each store in turn (SQLite, then a throwaway PostgreSQL database)."""
 
 from __future__ import annotations
 

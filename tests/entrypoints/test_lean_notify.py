@@ -33,6 +33,8 @@ HEAVY += (
     "bridge.domain.helpdesk",
     "bridge.config.helpdesk",
 )
+# The PostgreSQL store (about 100 ms to import): only when store.url names one.
+HEAVY += ("psycopg", "psycopg_binary", "bridge.store.postgres")
 
 
 def imported_by_notify(config_file: Path, service: str, **env: str) -> set[str]:

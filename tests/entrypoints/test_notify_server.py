@@ -18,6 +18,7 @@ import yaml
 from bridge.entrypoints.notify_server import respond
 from tests.servers.notify_server import NotifyServer
 from tests.servers.polling import wait_for
+from tests.servers.postgres import Cluster
 from tests.vigie_command import VIGIE, clean_env, notify_args, write_config
 
 PROBLEM = {"type": "PROBLEM", "host": "web01", "state": "CRITICAL", "since": "1795600800"}
@@ -230,3 +231,29 @@ def test_a_server_killed_in_a_storm_loses_nothing_and_doubles_nothing(tmp_path: 
     codes = [caller.wait(timeout=120) for caller in callers]
     assert codes == [0] * 120
     assert tickets(tmp_path / "vigie.db") == [(f"web01!svc{n:03d}", 1) for n in range(120)]
+
+
+@pytest.mark.postgres
+def test_a_server_on_the_postgresql_store_records_spools_and_replays(
+    tmp_path: Path, pg_cluster: Cluster
+) -> None:
+    """An HA master's server keeps psycopg loaded; with PostgreSQL down its call is
+    spooled exactly as the launcher's would be, and recorded once the database is back."""
+    url = pg_cluster.fresh_database()
+    config = write_config(tmp_path, store={"url": url, "spool": str(tmp_path / "vigie.spool")})
+    server = NotifyServer(config, tmp_path / "notify.sock")
+    try:
+        served = notify(config, server.socket, "http")
+        assert served.stdout.startswith("opened ticket 1 for web01!http"), served.stderr
+        pg_cluster.stop("fast")
+        try:
+            down = notify(config, server.socket, "smtp")
+            assert down.returncode == 0, down.stderr
+            assert down.stdout.startswith("spooled PROBLEM for web01!smtp"), down.stdout
+        finally:
+            pg_cluster.start()
+        back = notify(config, server.socket, "disk")
+        assert "replayed 1 spooled notification(s)" in back.stdout, back.stdout
+        assert "opened ticket 3 for web01!disk" in back.stdout
+    finally:
+        assert "stopped after 3 call(s)" in server.stop()

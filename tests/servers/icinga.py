@@ -90,6 +90,9 @@ class IcingaSandbox:
     # Added to the daemon's clean environment (it passes it on to the commands it runs).
     environment: Mapping[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    # The other endpoints of this node's zone, by name: their API ports on 127.0.0.1. With
+    # any, the zone "master" is an HA pair (or more): each endpoint connects to the others.
+    peers: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.port_chosen_here = not self.api_port
@@ -185,8 +188,7 @@ object CheckerComponent "checker" {{ }}
 object NotificationComponent "notification" {{ }}
 
 /* The API needs a local Endpoint named like its certificate, inside a Zone. */
-object Endpoint NodeName {{ }}
-object Zone "master" {{ endpoints = [ NodeName ] }}
+{self._zone()}
 object ApiListener "api" {{
   bind_host = "127.0.0.1"
   bind_port = ApiPort
@@ -207,6 +209,19 @@ include "objects.conf"
 """,
             encoding="utf-8",
         )
+
+    def _zone(self) -> str:
+        """The zone "master": this endpoint alone, or with its HA peers."""
+        if not self.peers:
+            return 'object Endpoint NodeName { }\nobject Zone "master" { endpoints = [ NodeName ] }'
+        lines = ['object Endpoint NodeName { host = "127.0.0.1"; port = ApiPort }']
+        for name, port in self.peers.items():
+            lines.append(
+                f'object Endpoint {_dsl_string(name)} {{ host = "127.0.0.1"; port = "{port}" }}'
+            )
+        names = ", ".join(["NodeName", *(_dsl_string(name) for name in self.peers)])
+        lines.append(f'object Zone "master" {{ endpoints = [ {names} ] }}')
+        return "\n".join(lines)
 
     def validate(self) -> subprocess.CompletedProcess[str]:
         """``icinga2 daemon -C`` on the instance (it writes only under ``root`` too)."""

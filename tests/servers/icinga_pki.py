@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +21,14 @@ class Certificates:
     key_file: Path
 
 
-def make_certificates(folder: Path, node_name: str = NODE_NAME) -> Certificates:
-    """A private CA and a certificate for ``node_name`` valid for 127.0.0.1 and localhost."""
+def make_certificates(
+    folder: Path, node_name: str = NODE_NAME, ca_from: Path | None = None
+) -> Certificates:
+    """A private CA and a certificate for ``node_name`` valid for 127.0.0.1 and localhost;
+    ``ca_from``: the folder of an earlier call, whose CA signs this one too (the endpoints
+    of one Icinga zone trust each other through their common CA)."""
     folder.mkdir(parents=True, exist_ok=True)
-    ca_key, ca_file = folder / "ca.key", folder / "ca.crt"
+    ca_key, ca_file = (ca_from or folder) / "ca.key", (ca_from or folder) / "ca.crt"
     key_file, csr, cert_file = (
         folder / f"{node_name}.key",
         folder / f"{node_name}.csr",
@@ -38,13 +43,15 @@ def make_certificates(folder: Path, node_name: str = NODE_NAME) -> Certificates:
         encoding="ascii",
     )
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    _openssl(
-        "req", "-x509", *ec, "-days", "30", "-subj", "/CN=Vigie test CA",
-        "-keyout", ca_key, "-out", ca_file,
-    )  # fmt: skip
+    if ca_from is None:
+        _openssl(
+            "req", "-x509", *ec, "-days", "30", "-subj", "/CN=Vigie test CA",
+            "-keyout", ca_key, "-out", ca_file,
+        )  # fmt: skip
     _openssl("req", "-new", *ec, "-subj", f"/CN={node_name}", "-keyout", key_file, "-out", csr)
     _openssl(
-        "x509", "-req", "-in", csr, "-CA", ca_file, "-CAkey", ca_key, "-CAcreateserial",
+        "x509", "-req", "-in", csr, "-CA", ca_file, "-CAkey", ca_key,
+        "-set_serial", str(int.from_bytes(os.urandom(8), "big")),
         "-days", "30", "-extfile", ext, "-out", cert_file,
     )  # fmt: skip
     for private in (ca_key, key_file):

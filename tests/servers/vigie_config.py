@@ -19,15 +19,16 @@ from tests.servers.polling import HarnessError
 
 def write_vigie_config(
     path: Path,
-    store: Path,
+    store: Path | Mapping[str, str],
     customers: Mapping[str, Any],
     icinga: Mapping[str, Any] | None = None,
 ) -> Path:
-    """A vigie.yaml with the offer's levels and rates (design.md's keys) and these contracts."""
+    """A vigie.yaml with the offer's levels and rates (design.md's keys) and these contracts;
+    ``store``: the SQLite file, or the whole ``store:`` section (a PostgreSQL one)."""
     config: dict[str, Any] = {
         "timezone": "Europe/Brussels",
         "business_hours": {**BUSINESS_HOURS_DATA, "holidays": None},
-        "store": {"path": str(store)},
+        "store": {"path": str(store)} if isinstance(store, Path) else dict(store),
         "levels": copy.deepcopy(dict(LEVELS_DATA)),
         "rates": dict(RATES_DATA),
         "customers": dict(customers),

@@ -16,7 +16,8 @@ from bridge.domain.einvoice import EInvoice
 from bridge.services import einvoicing
 from bridge.services.errors import Rejected
 from bridge.store.issued import Issued
-from bridge.store.unit_of_work import UnitOfWork
+from bridge.store.unit_of_work import open_store
+from tests.backends import Backend
 from tests.vigie_command import write_config
 
 NOW = datetime(2026, 12, 2, 9, tzinfo=UTC)
@@ -38,8 +39,8 @@ def issued(number: str, customer: str = "acme") -> Issued:
     )
 
 
-def test_numbers_are_gapless_per_year_and_never_change(tmp_path: Path) -> None:
-    uow = UnitOfWork(tmp_path / "vigie.db")
+def test_numbers_are_gapless_per_year_and_never_change(backend: Backend) -> None:
+    uow = backend.uow()
     with uow:
         for year in (2026, 2026, 2027):
             sequence, number = uow.issued.next_number(year)
@@ -51,29 +52,29 @@ def test_numbers_are_gapless_per_year_and_never_change(tmp_path: Path) -> None:
         found = uow.issued.by_number("2026-000002")
         assert found is not None and found.ubl == b"<Invoice/>"
         assert found.issued_at == NOW
-    db = sqlite3.connect(tmp_path / "vigie.db")
-    try:
+    with backend.raw() as db:
         with pytest.raises(sqlite3.IntegrityError, match="gapless"):
             db.execute(
                 "INSERT INTO issued_documents (year, sequence, number, type, source, customer, "
                 "period, issued_at, content, basis, ubl) VALUES (2026, 4, '2026-000004', "
-                "'invoice', 'invoice', 'acme', '2026-Q4', 'x', '{}', '{}', x'00')"
+                "'invoice', 'invoice', 'acme', '2026-Q4', 'x', '{}', '{}', ?)",
+                (b"\x00",),
             )
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            db.execute("UPDATE issued_documents SET ubl = x'00' WHERE number = '2026-000001'")
+            db.execute(
+                "UPDATE issued_documents SET ubl = ? WHERE number = '2026-000001'", (b"\x00",)
+            )
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             db.execute("DELETE FROM issued_documents WHERE number = '2026-000002'")
-    finally:
-        db.close()
 
 
 def test_an_invalid_document_is_refused_with_its_rules_and_nothing_is_issued(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: Backend
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    config = load_config(write_config(tmp_path))
+    config = load_config(write_config(tmp_path, store=backend.store))
     period = einvoicing.Period("invoice", 2026, 4)
-    uow = UnitOfWork(config.store_path)
+    uow = open_store(config)
 
     def refuse(ubl: bytes) -> list[str]:
         return ["BR-CO-15 Invoice total amount with VAT (BT-112) = ..."]

@@ -3,38 +3,32 @@ in place; secrets only as hashes."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from bridge.store.unit_of_work import UnitOfWork
+from tests.backends import Backend
 from tests.store.test_store_schema import make_version_1
 
 
-def test_an_older_store_gains_the_account_tables_and_keeps_its_tickets(tmp_path: Path) -> None:
-    path = tmp_path / "vigie.db"
-    make_version_1(path)
+def test_an_older_store_gains_the_account_tables_and_keeps_its_tickets(backend: Backend) -> None:
+    make_version_1(backend)
     now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-    with UnitOfWork(path) as uow:
+    with backend.uow() as uow:
         assert uow.tickets.get(1).subject == "old one"
         uow.accounts.add_user("alice", "staff", None, "$argon2id$stand-in", now)
         uow.accounts.add_session("digest", "alice", "csrf", now, now + timedelta(hours=1))
         uow.commit()
-    with UnitOfWork(path, write=False) as uow:
+    with backend.uow(write=False) as uow:
         found = uow.accounts.session("digest", now + timedelta(minutes=59))
         assert found is not None and found[0].name == "alice" and found[1] == "csrf"
         assert uow.accounts.session("digest", now + timedelta(hours=1)) is None  # expired
-    db = sqlite3.connect(path)
-    try:
-        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-        assert {"users", "api_tokens", "web_sessions", "failed_logins"} <= tables
-    finally:
-        db.close()
+    with backend.raw() as db:
+        for table in ("users", "api_tokens", "web_sessions", "failed_logins"):
+            assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] >= 0
 
 
-def test_failed_logins_are_counted_per_account_and_address(tmp_path: Path) -> None:
+def test_failed_logins_are_counted_per_account_and_address(backend: Backend) -> None:
     now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-    with UnitOfWork(tmp_path / "vigie.db") as uow:
+    with backend.uow() as uow:
         for minutes, user, address in (
             (0, "a", "10.0.0.1"),
             (5, "a", "10.0.0.2"),

@@ -101,7 +101,7 @@ def create_app(config: Config) -> Starlette:
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)], lifespan=lifespan)
     app.state.config = config
     app.state.secret = secrets.token_bytes(32)  # CSRF tokens of trusted-header users
-    app.state.feed = events.ChangeFeed(config.store_path, config.timezone)
+    app.state.feed = events.ChangeFeed(config.store_path, config.timezone, config)
     return app
 
 

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from bridge.config.model import Config
 from bridge.services import accounts
 from bridge.services.accounts import Session
-from bridge.store.unit_of_work import UnitOfWork
+from bridge.store.unit_of_work import UnitOfWork, open_store
 
 SESSION_COOKIE = "vigie_session"
 LOGIN_CSRF_COOKIE = "vigie_login"  # double-submit token of the login form, before any session
@@ -37,12 +37,12 @@ def now() -> datetime:
 
 def reading(request: Request) -> UnitOfWork:
     """A reading unit of work on the store."""
-    return UnitOfWork(config_of(request).store_path, write=False)
+    return open_store(config_of(request), write=False)
 
 
 def writing(request: Request) -> UnitOfWork:
     """A writing unit of work on the store."""
-    return UnitOfWork(config_of(request).store_path)
+    return open_store(config_of(request))
 
 
 async def session_of(request: Request) -> Session | None:

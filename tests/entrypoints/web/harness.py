@@ -23,7 +23,7 @@ from bridge.config.load import load_config
 from bridge.config.model import Config
 from bridge.entrypoints.web.app import create_app
 from bridge.services import accounts
-from bridge.store.unit_of_work import UnitOfWork
+from bridge.store.unit_of_work import UnitOfWork, open_store
 from tests.vigie_command import VIGIE, clean_env, notify_args, write_config
 
 PASSWORD = "correct horse battery"
@@ -41,7 +41,7 @@ class Site:
 
     def uow(self, write: bool = True) -> UnitOfWork:
         """A unit of work on the site's store."""
-        return UnitOfWork(self.config.store_path, write=write)
+        return open_store(self.config, write=write)
 
     def login(self, name: str, password: str = PASSWORD) -> requests.Session:
         """A browser-like session logged in as ``name``."""
@@ -80,17 +80,20 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def make_store(folder: Path, **changes: Any) -> tuple[Path, Config, dict[str, str]]:
-    """The example configuration with a store in ``folder`` (and ``changes`` at its top
-    level), its accounts and their tokens."""
+def make_store(
+    folder: Path, store: dict[str, str] | None = None, **changes: Any
+) -> tuple[Path, Config, dict[str, str]]:
+    """The example configuration with a store in ``folder`` (or the ``store:`` section
+    given) and ``changes`` at its top level, its accounts and their tokens."""
+    if store is not None:
+        changes["store"] = store
     config_file = write_config(folder, **changes)
     config = load_config(config_file)
     now = datetime.now(UTC)
     tokens: dict[str, str] = {}
     for name, role, customer in ACCOUNTS:
-        uow = UnitOfWork(config.store_path)
-        accounts.add_user(uow, config, name, role, customer, PASSWORD, now)
-        tokens[name] = accounts.add_token(UnitOfWork(config.store_path), name, now)
+        accounts.add_user(open_store(config), config, name, role, customer, PASSWORD, now)
+        tokens[name] = accounts.add_token(open_store(config), name, now)
     return config_file, config, tokens
 
 
