@@ -4,6 +4,8 @@ PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Two workers: most of the suite's time is real servers starting and answering.
+PYTEST_ARGS ?= -n 2 --dist worksteal
 
 .PHONY: all deps venv test lint bench demo clean
 
