@@ -29,7 +29,6 @@ from bridge.services import tickets as services
 from bridge.services.accounts import Session
 from bridge.services.billing import breached
 from bridge.services.errors import Rejected
-from bridge.store.errors import NotFound
 
 
 def _unauthorized() -> Response:
@@ -71,11 +70,8 @@ async def ticket(request: Request) -> Response:
     if session is None:
         return _unauthorized()
     ticket_id = int(request.path_params["ticket_id"])
-    try:
-        found = await run_in_threadpool(services.show, auth.reading(request), ticket_id)
-    except NotFound:
-        found = None
-    if found is None or not may_see(session.user, found.ticket):
+    found = await auth.visible_ticket(request, session.user, ticket_id)
+    if found is None:
         return JSONResponse({"error": f"no ticket {ticket_id}"}, 404)
     tz = auth.config_of(request).timezone
     data = ticket_json(found.ticket, breached(found.ticket, auth.now()), tz)
@@ -101,11 +97,8 @@ async def act(request: Request) -> Response:
     if session is None:
         return _unauthorized()
     ticket_id = int(request.path_params["ticket_id"])
-    try:
-        found = await run_in_threadpool(services.show, auth.reading(request), ticket_id)
-    except NotFound:
-        found = None
-    if found is None or not may_see(session.user, found.ticket):
+    found = await auth.visible_ticket(request, session.user, ticket_id)
+    if found is None:
         return JSONResponse({"error": f"no ticket {ticket_id}"}, 404)
     if not session.user.is_staff:
         return await portal.act_by_api(

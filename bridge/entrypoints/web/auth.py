@@ -16,8 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bridge.config.model import Config
+from bridge.domain.accounts import User, may_see
 from bridge.services import accounts
 from bridge.services.accounts import Session
+from bridge.services.tickets import TicketFile, show
+from bridge.store.errors import NotFound
 from bridge.store.unit_of_work import UnitOfWork, open_store
 
 SESSION_COOKIE = "vigie_session"
@@ -43,6 +46,16 @@ def reading(request: Request) -> UnitOfWork:
 def writing(request: Request) -> UnitOfWork:
     """A writing unit of work on the store."""
     return open_store(config_of(request))
+
+
+async def visible_ticket(request: Request, user: User, ticket_id: int) -> TicketFile | None:
+    """The ticket with its history when ``user`` may see it, else None: another customer's
+    ticket answers as one that does not exist (404 everywhere, never 403)."""
+    try:
+        found = await run_in_threadpool(show, reading(request), ticket_id)
+    except NotFound:
+        return None
+    return found if may_see(user, found.ticket) else None
 
 
 async def session_of(request: Request) -> Session | None:

@@ -22,11 +22,9 @@ from bridge.entrypoints.web import auth, i18n, portal
 from bridge.entrypoints.web.actions import MAX_TEXT, BadForm, perform
 from bridge.entrypoints.web.views import TEMPLATES, row_view
 from bridge.services import accounts, approvals, queue
-from bridge.services import tickets as services
 from bridge.services.billing import breached
 from bridge.services.errors import Rejected
 from bridge.services.queue import QueueFilter
-from bridge.store.errors import NotFound
 
 
 def render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -178,11 +176,8 @@ async def ticket_page(
         return RedirectResponse("/login", status_code=303)
     config = auth.config_of(request)
     ticket_id = int(request.path_params["ticket_id"])
-    try:
-        found = await run_in_threadpool(services.show, auth.reading(request), ticket_id)
-    except NotFound:
-        found = None
-    if found is None or not may_see(session.user, found.ticket):
+    found = await auth.visible_ticket(request, session.user, ticket_id)
+    if found is None:
         return PlainTextResponse(f"no ticket {ticket_id}", 404)
     if session.user.role == "customer":
         return await portal.ticket_page(request, session.user, session.csrf, found, message, status)
@@ -221,11 +216,8 @@ async def act(request: Request) -> Response:
     ticket_id = int(request.path_params["ticket_id"])
     action = request.path_params["action"]
     user = session.user
-    try:
-        visible = await run_in_threadpool(services.show, auth.reading(request), ticket_id)
-    except NotFound:
-        visible = None
-    if visible is None or not may_see(user, visible.ticket):
+    visible = await auth.visible_ticket(request, user, ticket_id)
+    if visible is None:
         return PlainTextResponse(f"no ticket {ticket_id}", 404)
     if not user.is_staff:
         return await portal.act_on_page(request, user, session.csrf, visible, action, form)
@@ -258,10 +250,7 @@ async def attachment(request: Request) -> Response:
     if session is None:
         return PlainTextResponse("log in first", 401)
     ticket_id = int(request.path_params["ticket_id"])
-    try:
-        found = await run_in_threadpool(services.show, auth.reading(request), ticket_id)
-    except NotFound:
-        found = None
-    if found is None or not may_see(session.user, found.ticket):
+    found = await auth.visible_ticket(request, session.user, ticket_id)
+    if found is None:
         return PlainTextResponse(f"no ticket {ticket_id}", 404)
     return await portal.attachment(request, ticket_id)
