@@ -40,7 +40,6 @@ def serve(
     path: Path,
     config: Path,
     log: Callable[[str], None],
-    ready: Callable[[], None] | None = None,
 ) -> int:
     """Answer notify calls on ``path`` until SIGTERM or SIGINT; the number answered."""
     listener = bind(path)
@@ -55,8 +54,6 @@ def serve(
     try:
         listener.settimeout(POLL_SECONDS)
         log(f"vigie notify-server: listening on {path} for {config}")
-        if ready is not None:
-            ready()
         while not stopping:
             try:
                 connection, _ = listener.accept()

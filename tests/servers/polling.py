@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -34,3 +37,15 @@ def wait_for(
         if time.monotonic() >= deadline:
             raise HarnessError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(interval)
+
+
+def stop_group(process: subprocess.Popen[bytes] | None, timeout: float = 15.0) -> None:
+    """SIGTERM to a server's process group, SIGKILL if it outlives ``timeout``; bounded."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=timeout)

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.servers.polling import HarnessError, free_port, wait_for
+from tests.servers.polling import HarnessError, free_port, stop_group, wait_for
 
 REDMINE = Path("/usr/share/redmine")
 _SERVER = ("bin/rails", "server", "-b", "127.0.0.1", "-e", "production")
@@ -113,10 +112,5 @@ class RedmineServer:
         """SIGTERM to the server's process group; waits (bounded)."""
         if self.process is None or self.process.poll() is not None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=15)
+        stop_group(self.process)
         (self.folder / "server.pid").unlink(missing_ok=True)

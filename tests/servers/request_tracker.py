@@ -10,13 +10,12 @@ a few ms instead of 200.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.servers.polling import HarnessError, free_port, wait_for
+from tests.servers.polling import HarnessError, free_port, stop_group, wait_for
 
 RT_SERVER = Path("/usr/share/request-tracker5/libexec/rt-server")
 RT_SETUP = Path("/usr/sbin/rt-setup-database-5")
@@ -118,12 +117,7 @@ class RequestTrackerServer:
         """SIGTERM to the server's process group; waits (bounded) until it is gone."""
         if self.process is None or self.process.poll() is not None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=15)
+        stop_group(self.process)
         # Starlet's workers may linger a moment after the master: wait until the port is free.
         wait_for("RT's port to close", lambda: None if self._listening() else True, timeout=15)
 
